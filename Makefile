@@ -1,0 +1,37 @@
+# Two commands do all the set-up on a fresh machine: `make test` and `make bench`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: test bench lint typecheck pytest clean browser
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# Headless Chromium for the report's browser test; skipped (with a reason) when it cannot install.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) 2>/dev/null \
+	  || echo "make: chromium not installed; the report's browser test will be skipped"; }
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/ruff format --check src tests benchmarks examples
+
+typecheck: $(STAMP)
+	$(BIN)/mypy --strict src
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+test: lint typecheck browser pytest
+
+bench: $(STAMP) browser
+	$(BIN)/pytest --graph-bench benchmarks -p no:randomly
+
+clean:
+	rm -rf $(VENV) reports/graph-bench.*

@@ -1,0 +1,1 @@
+"""Glue modules of the pytest plugin; see ``warpgraph.pytest_plugin``."""

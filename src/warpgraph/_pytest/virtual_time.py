@@ -1,0 +1,1 @@
+"""pytest glue for warpgraph: virtual_time."""

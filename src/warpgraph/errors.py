@@ -1,0 +1,78 @@
+"""The exceptions warpgraph raises, in one tree.
+
+Every error warpgraph raises on purpose derives from ``WarpgraphError``. Where
+LangGraph users catch a built-in base class (``GraphRecursionError`` is a
+``RecursionError``, ``InvalidUpdateError`` is an ``Exception``), the warpgraph
+class keeps that base too, so ``except RecursionError`` code ports unchanged::
+
+    WarpgraphError
+    ├── GraphRecursionError      (also RecursionError)  recursion_limit steps used up
+    ├── InvalidUpdateError       (also ValueError)      a node wrote an update the state cannot take
+    ├── EmptyInputError          (also ValueError)      a run was started with no input
+    ├── GraphBuildError          (also ValueError)      add_* / compile rejected the graph
+    ├── NodeTimeoutError         (also TimeoutError)    a node ran past its timeout
+    ├── RunTimeoutError          (also TimeoutError)    a step or the whole run ran past its timeout
+    ├── ParentCommand                                   Command(graph=PARENT) travelling upward
+    └── HarnessError                                    raised by warpgraph.testing (defined there)
+        ├── VirtualTimeDeadlock                         every task waits, no timer, nothing busy
+        ├── VirtualTimeBudgetExceeded (also TimeoutError) the virtual-time budget `end=` ran out
+        ├── VirtualTimeLivelock                         the loop spins without time moving
+        ├── ScriptExhaustedError                        a fake ran out of scripted responses
+        └── TraceAssertionError   (also AssertionError) a concurrency assertion failed
+
+Errors from user code (a node raising ``KeyError``) propagate with their own type,
+unwrapped. Foreign errors translated at a boundary are chained with ``raise ... from``.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "EmptyInputError",
+    "GraphBuildError",
+    "GraphRecursionError",
+    "HarnessError",
+    "InvalidUpdateError",
+    "NodeTimeoutError",
+    "ParentCommand",
+    "RunTimeoutError",
+    "WarpgraphError",
+]
+
+
+class WarpgraphError(Exception):
+    """Root of every error warpgraph raises on purpose."""
+
+
+class GraphRecursionError(WarpgraphError, RecursionError):
+    """The run used up ``recursion_limit`` supersteps without finishing."""
+
+
+class InvalidUpdateError(WarpgraphError, ValueError):
+    """A node wrote an update the state cannot take.
+
+    Two writes to a last-value key in one step, a bad type, or an unknown key.
+    """
+
+
+class EmptyInputError(WarpgraphError, ValueError):
+    """A run was started with empty input."""
+
+
+class GraphBuildError(WarpgraphError, ValueError):
+    """``add_*`` or ``compile`` rejected the graph; the message names the culprit and the fix."""
+
+
+class NodeTimeoutError(WarpgraphError, TimeoutError):
+    """A node ran past its ``timeout``."""
+
+
+class RunTimeoutError(WarpgraphError, TimeoutError):
+    """A step (``step_timeout``) or the whole run ran past its timeout."""
+
+
+class ParentCommand(WarpgraphError):
+    """Carries a ``Command(graph=Command.PARENT)`` from a subgraph up to its parent graph."""
+
+
+class HarnessError(WarpgraphError):
+    """Root of the errors raised by ``warpgraph.testing``."""
