@@ -59,6 +59,9 @@ class RunFinished:
     t: float
     status: Status
     error: BaseException | None = None
+    # The run's final state (what ``ainvoke`` returns), when the engine provides it;
+    # regression snapshots record it.
+    output: object = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +113,9 @@ class CallStarted:
     run_id: str | None  # the enclosing run and task, None when called outside any graph
     task_id: str | None
     t: float
+    # What the call was given: the prompt or messages of an LLM call, the arguments of a
+    # tool call. Regression snapshots record it; None when the emitter does not say.
+    input: object = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +128,8 @@ class CallFinished:
     t: float
     status: Status
     error: BaseException | None = None
+    # What the call returned (the LLM response, the tool result); None on error or unknown.
+    output: object = None
 
 
 Event: TypeAlias = (
