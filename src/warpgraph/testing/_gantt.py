@@ -81,12 +81,11 @@ def render_text(spans: Spans, width: int = 60) -> str:
     labels = ["  " * depth + row_label(span) for depth, span in rows]
     label_width = max(len(label) for label in labels)
     left, right = "0 s", f"{format_seconds(total, decimals)} s"
+    zero = f"; 0 = loop time {format_seconds(origin)}" if origin else ""
     lines = [
-        "Gantt chart, seconds from the first start (█ running, | took no time):",
+        f"Gantt chart, seconds from the first start (█ running, | took no time{zero}):",
         " " * (label_width + 2) + left + right.rjust(width - len(left)),
     ]
-    if origin:
-        lines[0] = lines[0][:-1] + f"; 0 = loop time {format_seconds(origin)}):"
     for label, (_, span) in zip(labels, rows, strict=True):
         bar = _bar(span.start_ns - origin, span.end_ns - origin, total, width)
         start = format_seconds(span.start_ns - origin, decimals)

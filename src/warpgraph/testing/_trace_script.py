@@ -5,7 +5,9 @@ tested without an engine: describe the schedule, get the events the runtime
 would emit for it. Each step starts when the previous one ends; every task of a
 step starts with it; a step ends when its last task does. Events are ordered as
 the engine orders them: a step's task starts before any of its finishes, and
-each task's own calls nest between its start and finish.
+each task's own calls nest between its start and finish. Where two events of
+different tasks fall on the same instant, starts come first, so spans that merely
+touch count as in flight together: script gaps where that matters.
 """
 
 from __future__ import annotations
