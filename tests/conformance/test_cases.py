@@ -6,7 +6,7 @@ docs/conformance.md for how to add one).
 
 import pytest
 
-from . import _cases_flow  # noqa: F401  (importing a case module registers its cases)
+from . import _cases_branch, _cases_flow, _cases_state  # noqa: F401  (registers cases)
 from ._case import CASES, Case
 from ._libs import LG
 from ._normalize import Raised, canon

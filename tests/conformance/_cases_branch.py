@@ -1,0 +1,295 @@
+"""Cases about routing decided at run time: conditional edges, ``Send`` and ``Command``."""
+
+import operator
+from typing import Annotated, Any, TypedDict
+
+from ._case import case
+from ._libs import Lib
+from ._nodes import Log, append, append_async, increment
+
+EVERY_STREAM = ("multi", "tasks", "debug")
+
+
+class Work(TypedDict):
+    """A map-reduce state: ``items`` are sent out one per task, ``done`` collects."""
+
+    items: list[int]
+    done: Annotated[list[int], operator.add]
+
+
+def square(arg: Any) -> dict[str, Any]:
+    return {"done": [arg["item"] ** 2]}
+
+
+@case(input={"x": 1}, expect={"x": 1, "log": ["a", "odd"]}, also=EVERY_STREAM)
+def a_branch_returning_a_name_runs_that_node(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    for name in ["a", "odd", "even"]:
+        g.add_node(name, append(name))
+    g.add_edge(lib.START, "a")
+    g.add_conditional_edges("a", lambda state: "odd" if state["x"] % 2 else "even")
+    return g.compile()
+
+
+@case(input={"x": 0}, expect={"x": 0, "log": ["a", "b", "d"]}, also=EVERY_STREAM)
+def a_branch_returning_a_list_runs_every_listed_node(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    for name in "abcd":
+        g.add_node(name, append(name))
+    g.add_edge(lib.START, "a")
+    g.add_conditional_edges("a", lambda state: ["d", "b"])
+    return g.compile()
+
+
+@case(input={"x": 0}, expect={"x": 1, "log": ["a"]})
+def a_branch_returning_end_finishes_the_run(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("a", increment("a"))
+    g.add_node("b", increment("b"))
+    g.add_edge(lib.START, "a")
+    g.add_conditional_edges("a", lambda state: lib.END if state["x"] > 0 else "b")
+    return g.compile()
+
+
+@case(input={"x": 0}, expect={"x": 3, "log": ["loop", "loop", "loop", "done"]}, also=EVERY_STREAM)
+def a_loop_runs_until_its_branch_leaves_it(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("loop", increment("loop"))
+    g.add_node("done", append("done"))
+    g.add_edge(lib.START, "loop")
+    g.add_conditional_edges("loop", lambda state: "loop" if state["x"] < 3 else "done")
+    return g.compile()
+
+
+@case(input={"x": 4}, expect={"x": 4, "log": ["start", "big"]})
+def a_path_map_list_names_the_targets_a_branch_may_pick(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    for name in ["start", "big", "small"]:
+        g.add_node(name, append(name))
+    g.add_edge(lib.START, "start")
+    g.add_conditional_edges(
+        "start", lambda state: "big" if state["x"] > 3 else "small", ["big", "small"]
+    )
+    return g.compile()
+
+
+@case(input={"x": 4}, expect={"x": 4, "log": ["start", "big"]})
+def a_path_map_dict_translates_what_a_branch_returns(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    for name in ["start", "big", "small"]:
+        g.add_node(name, append(name))
+    g.add_edge(lib.START, "start")
+    g.add_conditional_edges(
+        "start",
+        lambda state: state["x"] > 3,
+        {True: "big", False: "small"},
+    )
+    return g.compile()
+
+
+@case(input={"x": 0}, expect={"x": 0, "log": ["start", "small"]})
+def a_path_map_dict_may_map_a_result_to_end(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    for name in ["start", "small"]:
+        g.add_node(name, append(name))
+    g.add_edge(lib.START, "start")
+    g.add_conditional_edges("start", lambda state: "go", {"go": "small", "stop": lib.END})
+    return g.compile()
+
+
+@case(input={"x": 0}, raises="ValueError")
+def a_path_map_naming_an_unknown_node_is_rejected(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("start", append("start"))
+    g.add_edge(lib.START, "start")
+    g.add_conditional_edges("start", lambda state: "ghost", ["ghost"])
+    return g.compile()
+
+
+@case(input={"x": 2}, expect={"x": 2, "log": ["even"]})
+def a_conditional_entry_point_routes_the_input(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    for name in ["odd", "even"]:
+        g.add_node(name, append(name))
+    g.set_conditional_entry_point(lambda state: "odd" if state["x"] % 2 else "even")
+    return g.compile()
+
+
+@case(input={"x": 3}, expect={"x": 3, "log": ["odd"]})
+def a_conditional_edge_from_start_routes_the_input(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    for name in ["odd", "even"]:
+        g.add_node(name, append(name))
+    g.add_conditional_edges(lib.START, lambda state: "odd" if state["x"] % 2 else "even")
+    return g.compile()
+
+
+@case(input={"x": 1}, expect={"x": 1, "log": ["a", "odd"]}, async_only=True)
+def an_async_branch_function_routes_like_a_sync_one(lib: Lib) -> Any:
+    async def route(state: Any) -> str:
+        return "odd" if state["x"] % 2 else "even"
+
+    g = lib.StateGraph(Log)
+    g.add_node("a", append_async("a"))
+    for name in ["odd", "even"]:
+        g.add_node(name, append(name))
+    g.add_edge(lib.START, "a")
+    g.add_conditional_edges("a", route)
+    return g.compile()
+
+
+@case(input={"x": 0}, expect={"x": 5, "log": ["a", "b", "saw-old-x"]}, also=EVERY_STREAM)
+def a_branch_sees_its_own_nodes_writes_but_not_its_siblings(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("a", append("a"))
+    g.add_node("b", append("b", x=5))
+    g.add_node("saw-new-x", append("saw-new-x"))
+    g.add_node("saw-old-x", append("saw-old-x"))
+    g.add_edge(lib.START, "a")
+    g.add_edge(lib.START, "b")
+    g.add_conditional_edges("a", lambda state: "saw-new-x" if state["x"] == 5 else "saw-old-x")
+    return g.compile()
+
+
+@case(input={"items": [3, 1, 2], "done": []}, expect={"items": [3, 1, 2], "done": [9, 1, 4]})
+def sends_map_one_task_per_item_and_reduce_in_send_order(lib: Lib) -> Any:
+    g = lib.StateGraph(Work)
+    g.add_node("plan", lambda state: None)
+    g.add_node("square", square)
+    g.add_edge(lib.START, "plan")
+    g.add_conditional_edges(
+        "plan", lambda state: [lib.Send("square", {"item": i}) for i in state["items"]]
+    )
+    return g.compile()
+
+
+@case(
+    input={"items": [2, 3], "done": []},
+    expect={"items": [2, 3], "done": [4, 9, 4, 9]},
+    also=EVERY_STREAM,
+)
+def sends_from_two_nodes_in_one_step_run_ordered_by_sender(lib: Lib) -> Any:
+    g = lib.StateGraph(Work)
+    for sender in ["left", "right"]:
+        g.add_node(sender, lambda state: None)
+        g.add_edge(lib.START, sender)
+        g.add_conditional_edges(
+            sender, lambda state: [lib.Send("square", {"item": i}) for i in state["items"]]
+        )
+    g.add_node("square", square)
+    return g.compile()
+
+
+@case(
+    input={"items": [5], "done": []},
+    expect={"items": [5], "done": [0, 25]},
+    also=EVERY_STREAM,
+)
+def a_branch_may_mix_node_names_and_sends(lib: Lib) -> Any:
+    g = lib.StateGraph(Work)
+    g.add_node("plan", lambda state: None)
+    g.add_node("square", square)
+    g.add_node("count", lambda state: {"done": [len(state["done"])]})
+    g.add_edge(lib.START, "plan")
+    g.add_conditional_edges("plan", lambda state: [lib.Send("square", {"item": 5}), "count"])
+    return g.compile()
+
+
+@case(input={"items": [], "done": []}, expect={"items": [], "done": []})
+def a_branch_returning_no_sends_ends_the_run(lib: Lib) -> Any:
+    g = lib.StateGraph(Work)
+    g.add_node("plan", lambda state: None)
+    g.add_node("square", square)
+    g.add_edge(lib.START, "plan")
+    g.add_conditional_edges(
+        "plan", lambda state: [lib.Send("square", {"item": i}) for i in state["items"]]
+    )
+    return g.compile()
+
+
+@case(input={"x": 0}, expect={"x": 2, "log": ["route", "target"]}, also=EVERY_STREAM)
+def a_command_goto_routes_and_updates_the_state(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("route", lambda state: lib.Command(goto="target", update={"log": ["route"], "x": 1}))
+    g.add_node("target", increment("target"))
+    g.add_node("other", increment("other"))
+    g.add_edge(lib.START, "route")
+    return g.compile()
+
+
+@case(input={"x": 0}, expect={"x": 0, "log": ["route", "a", "b"]}, also=EVERY_STREAM)
+def a_command_goto_list_fans_out(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("route", lambda state: lib.Command(goto=["b", "a"], update={"log": ["route"]}))
+    g.add_node("a", append("a"))
+    g.add_node("b", append("b"))
+    g.add_edge(lib.START, "route")
+    return g.compile()
+
+
+@case(input={"items": [], "done": []}, expect={"items": [], "done": [16, 49]}, also=EVERY_STREAM)
+def a_command_goto_sends_tasks_with_their_own_input(lib: Lib) -> Any:
+    g = lib.StateGraph(Work)
+    g.add_node(
+        "route",
+        lambda state: lib.Command(
+            goto=[lib.Send("square", {"item": 4}), lib.Send("square", {"item": 7})]
+        ),
+    )
+    g.add_node("square", square)
+    g.add_edge(lib.START, "route")
+    return g.compile()
+
+
+@case(input={"x": 0}, expect={"x": 1, "log": ["stop"]})
+def a_command_goto_end_finishes_after_applying_its_update(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("stop", lambda state: lib.Command(goto=lib.END, update={"log": ["stop"], "x": 1}))
+    g.add_node("after", append("after"))
+    g.add_edge(lib.START, "stop")
+    return g.compile()
+
+
+@case(input={"x": 0}, expect={"x": 1, "log": ["a", "next"]})
+def a_command_with_only_an_update_follows_the_static_edges(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("a", lambda state: lib.Command(update={"log": ["a"], "x": 1}))
+    g.add_node("next", append("next"))
+    g.add_edge(lib.START, "a")
+    g.add_edge("a", "next")
+    return g.compile()
+
+
+@case(input={"x": 0}, expect={"x": 0, "log": ["a", "by_command", "by_edge"]}, also=EVERY_STREAM)
+def a_command_goto_adds_to_the_static_edges_of_its_node(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("a", lambda state: lib.Command(goto="by_command", update={"log": ["a"]}))
+    g.add_node("by_command", append("by_command"))
+    g.add_node("by_edge", append("by_edge"))
+    g.add_edge(lib.START, "a")
+    g.add_edge("a", "by_edge")
+    return g.compile()
+
+
+@case(input={"x": 0}, expect={"x": 3, "log": ["hop", "hop", "hop"]})
+def a_command_may_route_back_to_its_own_node(lib: Lib) -> Any:
+    def hop(state: Any) -> Any:
+        goto = "hop" if state["x"] < 2 else lib.END
+        return lib.Command(goto=goto, update={"log": ["hop"], "x": state["x"] + 1})
+
+    g = lib.StateGraph(Log)
+    g.add_node("hop", hop)
+    g.add_edge(lib.START, "hop")
+    return g.compile()
+
+
+@case(input={"x": 0}, expect={"x": 0, "log": ["route", "a"]}, async_only=True)
+def an_async_node_may_return_a_command(lib: Lib) -> Any:
+    async def route(state: Any) -> Any:
+        return lib.Command(goto="a", update={"log": ["route"]})
+
+    g = lib.StateGraph(Log)
+    g.add_node("route", route)
+    g.add_node("a", append_async("a"))
+    g.add_edge(lib.START, "route")
+    return g.compile()

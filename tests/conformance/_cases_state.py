@@ -1,0 +1,207 @@
+"""Cases about the state: reducers, ``Overwrite``, schema kinds, input and output schemas."""
+
+import dataclasses
+import operator
+from typing import Annotated, Any, TypedDict
+
+import pydantic
+
+from ._case import case
+from ._libs import Lib
+from ._nodes import Log, append, increment
+
+EVERY_STREAM = ("multi", "tasks", "debug")
+
+
+def merge(left: dict[str, int], right: dict[str, int]) -> dict[str, int]:
+    """A custom reducer: key-wise sum of two counters."""
+    return {k: left.get(k, 0) + right.get(k, 0) for k in left.keys() | right.keys()}
+
+
+def larger(left: int, right: int) -> int:
+    return max(left, right)
+
+
+class Counters(TypedDict):
+    counts: Annotated[dict[str, int], merge]
+    best: Annotated[int, larger]
+
+
+@case(input={"x": 0, "log": ["input"]}, expect={"x": 0, "log": ["input", "a", "b"]})
+def a_reducer_key_folds_the_input_and_every_update(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_sequence([append("a"), append("b")])
+    g.add_edge(lib.START, "a")
+    return g.compile()
+
+
+@case(input={"x": 0}, expect={"x": 0, "log": ["a", "b1", "b2", "c1", "c2"]}, also=EVERY_STREAM)
+def a_reducer_key_takes_several_writes_in_one_step(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("a", append("a"))
+    g.add_node("b", lambda state: {"log": ["b1", "b2"]})
+    g.add_node("c", lambda state: {"log": ["c1", "c2"]})
+    g.add_edge(lib.START, "a")
+    g.add_edge("a", "b")
+    g.add_edge("a", "c")
+    return g.compile()
+
+
+@case(
+    input={"counts": {"a": 1}, "best": 3},
+    expect={"counts": {"a": 3, "b": 1}, "best": 7},
+    also=EVERY_STREAM,
+)
+def custom_reducers_combine_parallel_writes(lib: Lib) -> Any:
+    g = lib.StateGraph(Counters)
+    g.add_node("left", lambda state: {"counts": {"a": 1}, "best": 7})
+    g.add_node("right", lambda state: {"counts": {"a": 1, "b": 1}, "best": 2})
+    g.add_edge(lib.START, "left")
+    g.add_edge(lib.START, "right")
+    return g.compile()
+
+
+@case(input={"x": 0, "log": ["old"]}, expect={"x": 0, "log": ["fresh", "after"]}, also=EVERY_STREAM)
+def overwrite_replaces_a_reducer_value_instead_of_folding(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("reset", lambda state: {"log": lib.Overwrite(["fresh"])})
+    g.add_node("after", append("after"))
+    g.add_edge(lib.START, "reset")
+    g.add_edge("reset", "after")
+    return g.compile()
+
+
+@case(input={"x": 0}, raises="InvalidUpdateError")
+def two_overwrites_of_one_key_in_one_step_are_rejected(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("a", lambda state: {"log": lib.Overwrite(["a"])})
+    g.add_node("b", lambda state: {"log": lib.Overwrite(["b"])})
+    g.add_edge(lib.START, "a")
+    g.add_edge(lib.START, "b")
+    return g.compile()
+
+
+@dataclasses.dataclass
+class DataState:
+    x: int
+    log: Annotated[list[str], operator.add] = dataclasses.field(default_factory=list)
+    label: str = "unset"
+
+
+def data_step(state: DataState) -> dict[str, Any]:
+    # nodes of a dataclass state receive the dataclass, with defaults filled in
+    assert isinstance(state, DataState), type(state)
+    return {"x": state.x + 1, "log": [state.label]}
+
+
+@case(input={"x": 1}, expect={"x": 3, "log": ["unset", "unset"]}, also=EVERY_STREAM)
+def a_dataclass_state_reaches_nodes_as_the_dataclass(lib: Lib) -> Any:
+    g = lib.StateGraph(DataState)
+    g.add_node("one", data_step)
+    g.add_node("two", data_step)
+    g.add_edge(lib.START, "one")
+    g.add_edge("one", "two")
+    return g.compile()
+
+
+class ModelState(pydantic.BaseModel):
+    x: int
+    log: Annotated[list[str], operator.add] = []
+    label: str = "unset"
+
+
+def model_step(state: ModelState) -> dict[str, Any]:
+    # nodes of a pydantic state receive a validated model, with defaults filled in
+    assert isinstance(state, ModelState), type(state)
+    return {"x": state.x * 2, "log": [state.label]}
+
+
+@case(input={"x": 3}, expect={"x": 12, "log": ["unset", "unset"]}, also=EVERY_STREAM)
+def a_pydantic_state_reaches_nodes_as_a_model(lib: Lib) -> Any:
+    g = lib.StateGraph(ModelState)
+    g.add_node("one", model_step)
+    g.add_node("two", model_step)
+    g.add_edge(lib.START, "one")
+    g.add_edge("one", "two")
+    return g.compile()
+
+
+@case(input={"x": "7"}, expect={"x": 14, "log": ["unset"]})
+def a_pydantic_state_coerces_its_input(lib: Lib) -> Any:
+    g = lib.StateGraph(ModelState)
+    g.add_node("one", model_step)
+    g.add_edge(lib.START, "one")
+    return g.compile()
+
+
+@case(input={"x": "seven"}, raises="ValidationError", checks=("invoke", "ainvoke", "values"))
+def a_pydantic_state_rejects_input_it_cannot_validate(lib: Lib) -> Any:
+    g = lib.StateGraph(ModelState)
+    g.add_node("one", model_step)
+    g.add_edge(lib.START, "one")
+    return g.compile()
+
+
+class Private(TypedDict):
+    question: str
+    scratch: str
+    answer: str
+
+
+class Question(TypedDict):
+    question: str
+
+
+class Answer(TypedDict):
+    answer: str
+
+
+def build_with_schemas(lib: Lib, **schemas: Any) -> Any:
+    g = lib.StateGraph(Private, **schemas)
+    g.add_node("think", lambda state: {"scratch": state["question"].upper()})
+    g.add_node("reply", lambda state: {"answer": state["scratch"] + "!"})
+    g.add_edge(lib.START, "think")
+    g.add_edge("think", "reply")
+    return g.compile()
+
+
+@case(input={"question": "why"}, expect={"answer": "WHY!"}, also=EVERY_STREAM)
+def input_and_output_schemas_narrow_what_goes_in_and_out(lib: Lib) -> Any:
+    return build_with_schemas(lib, input_schema=Question, output_schema=Answer)
+
+
+@case(
+    input={"question": "why", "scratch": "ignored"},
+    expect={"question": "why", "scratch": "WHY", "answer": "WHY!"},
+)
+def keys_outside_the_input_schema_are_dropped_from_the_input(lib: Lib) -> Any:
+    return build_with_schemas(lib, input_schema=Question)
+
+
+@case(input={"question": "how"}, expect={"answer": "HOW!"}, also=("multi",))
+def an_output_schema_alone_narrows_the_output_and_values_stream(lib: Lib) -> Any:
+    return build_with_schemas(lib, output_schema=Answer)
+
+
+@case(input={"x": 0, "extra": "dropped"}, expect={"x": 1, "log": ["a"]})
+def input_keys_unknown_to_the_state_are_dropped(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("a", increment("a"))
+    g.add_edge(lib.START, "a")
+    return g.compile()
+
+
+@case(input={"log": ["in"]}, expect={"log": ["in", "a"]})
+def a_key_never_written_is_missing_from_the_output(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("a", append("a"))
+    g.add_edge(lib.START, "a")
+    return g.compile()
+
+
+@case(input={"x": 0}, raises="InvalidUpdateError")
+def a_node_returning_a_list_instead_of_a_dict_is_rejected(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("a", lambda state: [("x", 2), ("x", 5)])
+    g.add_edge(lib.START, "a")
+    return g.compile()
