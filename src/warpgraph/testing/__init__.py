@@ -5,14 +5,51 @@ Re-exports only; each concept lives in its own private module.
 
 from __future__ import annotations
 
+from warpgraph.testing._fake_errors import (
+    FakeProviderError,
+    FakeRateLimitError,
+    FakeServerError,
+    FakeTimeoutError,
+    ScriptExhaustedError,
+)
+from warpgraph.testing._fake_llm import FakeLLM, LLMCall
+from warpgraph.testing._fake_support import Latency, RandomFailures
+from warpgraph.testing._fake_tools import FakeTool, ToolCallRecord
+from warpgraph.testing._fake_types import (
+    Chunk,
+    Message,
+    Request,
+    ToolCall,
+    ToolCallChunk,
+    count_tokens,
+    tokenize,
+)
 from warpgraph.testing._trace import CriticalPath, Trace
 from warpgraph.testing._trace_assert import TraceAssertionError
 from warpgraph.testing._trace_spans import Span, Step
 
 __all__: list[str] = [
+    "Chunk",
     "CriticalPath",
+    "FakeLLM",
+    "FakeProviderError",
+    "FakeRateLimitError",
+    "FakeServerError",
+    "FakeTimeoutError",
+    "FakeTool",
+    "LLMCall",
+    "Latency",
+    "Message",
+    "RandomFailures",
+    "Request",
+    "ScriptExhaustedError",
     "Span",
     "Step",
+    "ToolCall",
+    "ToolCallChunk",
+    "ToolCallRecord",
     "Trace",
     "TraceAssertionError",
+    "count_tokens",
+    "tokenize",
 ]
