@@ -14,15 +14,39 @@ from warpgraph.errors import (
     RunTimeoutError,
     WarpgraphError,
 )
-from warpgraph.runtime import observe
+from warpgraph.graph import StateGraph
+from warpgraph.runtime import (
+    END,
+    START,
+    Command,
+    CompiledGraph,
+    Overwrite,
+    RetryPolicy,
+    Runtime,
+    Send,
+    get_runtime,
+    get_stream_writer,
+    observe,
+)
 
 __all__ = [
+    "END",
+    "START",
+    "Command",
+    "CompiledGraph",
     "EmptyInputError",
     "GraphBuildError",
     "GraphRecursionError",
     "InvalidUpdateError",
     "NodeTimeoutError",
+    "Overwrite",
+    "RetryPolicy",
     "RunTimeoutError",
+    "Runtime",
+    "Send",
+    "StateGraph",
     "WarpgraphError",
+    "get_runtime",
+    "get_stream_writer",
     "observe",
 ]

@@ -26,6 +26,8 @@ unwrapped. Foreign errors translated at a boundary are chained with ``raise ... 
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "EmptyInputError",
     "GraphBuildError",
@@ -71,7 +73,15 @@ class RunTimeoutError(WarpgraphError, TimeoutError):
 
 
 class ParentCommand(WarpgraphError):
-    """Carries a ``Command(graph=Command.PARENT)`` from a subgraph up to its parent graph."""
+    """Carries a ``Command(graph=Command.PARENT)`` from a subgraph up to its parent graph.
+
+    The parent's task that ran the subgraph catches it and treats ``command`` as
+    that task's own result; it only escapes when the graph has no parent.
+    """
+
+    def __init__(self, command: Any) -> None:
+        super().__init__(command)
+        self.command = command
 
 
 class HarnessError(WarpgraphError):

@@ -2,4 +2,8 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from warpgraph.graph._builder import StateGraph
+from warpgraph.graph._draw import DrawableGraph, DrawnEdge
+from warpgraph.runtime._types import END, START
+
+__all__ = ["END", "START", "DrawableGraph", "DrawnEdge", "StateGraph"]

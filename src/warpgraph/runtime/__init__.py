@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from warpgraph.runtime._compiled import DEFAULT_RECURSION_LIMIT, CompiledGraph
+from warpgraph.runtime._context import Runtime, StreamWriter, get_runtime, get_stream_writer
 from warpgraph.runtime._events import (
     CallFinished,
     CallStarted,
@@ -19,21 +21,36 @@ from warpgraph.runtime._events import (
     emit,
     observe,
 )
+from warpgraph.runtime._retry import RetryPolicy, default_retry_on
+from warpgraph.runtime._types import END, START, Command, Overwrite, Send
 
 __all__ = [
+    "DEFAULT_RECURSION_LIMIT",
+    "END",
+    "START",
     "CallFinished",
     "CallStarted",
+    "Command",
+    "CompiledGraph",
     "Event",
+    "Overwrite",
+    "RetryPolicy",
     "RunFinished",
     "RunStarted",
+    "Runtime",
+    "Send",
     "StepFinished",
     "StepStarted",
+    "StreamWriter",
     "Subscriber",
     "TaskContext",
     "TaskFinished",
     "TaskStarted",
     "active_subscribers",
     "current_task",
+    "default_retry_on",
     "emit",
+    "get_runtime",
+    "get_stream_writer",
     "observe",
 ]

@@ -1,0 +1,251 @@
+"""``compile()``: check the whole graph, then flatten it into the engine's tables.
+
+Every reference is resolved here, once: edges and path maps must name real nodes,
+START must lead somewhere, each node's call signature is inspected for the
+``config`` / ``runtime`` / ``writer`` / ``store`` parameters it wants, and each
+node gets a precomputed input builder for its schema. The engine then never
+looks a name up in the builder again.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from warpgraph.errors import GraphBuildError
+from warpgraph.graph._schema import SchemaInfo, is_schema, read_schema
+from warpgraph.runtime._compiled import CompiledGraph
+from warpgraph.runtime._program import Barrier, Branch, Channel, NodeSpec, Program
+from warpgraph.runtime._types import END, START
+
+if TYPE_CHECKING:
+    from warpgraph.graph._builder import NodeDef, StateGraph
+
+__all__ = ["compile_graph"]
+
+_INJECTABLE = ("config", "runtime", "writer", "store")
+
+
+def compile_graph(builder: StateGraph[Any], name: str) -> CompiledGraph:
+    """Validate ``builder`` and return the compiled graph named ``name``."""
+    _validate(builder)
+    state = read_schema(builder.state_schema)
+    inputs = read_schema(builder.input_schema) if builder.input_schema else state
+    outputs = read_schema(builder.output_schema) if builder.output_schema else state
+    node_schemas = {n: _node_schema(d, state) for n, d in builder.nodes.items()}
+    channels = _merge_channels([state, inputs, outputs, *node_schemas.values()])
+    all_keys = frozenset(channels)
+
+    barriers = tuple(
+        Barrier(i, frozenset(sources), target, f"join:{'+'.join(sources)}:{target}")
+        for i, (sources, target) in enumerate(builder.waiting_edges)
+    )
+    nodes = {
+        n: _node_spec(d, node_schemas[n], all_keys, builder, barriers)
+        for n, d in builder.nodes.items()
+    }
+    start = NodeSpec(
+        START,
+        _never_called,
+        False,
+        edges=_successors(builder, START),
+        branches=_branches(builder, START),
+    )
+    output_keys = tuple(outputs.channels)
+    return CompiledGraph(
+        Program(
+            name=name,
+            channels=channels,
+            nodes=nodes,
+            start=start,
+            barriers=barriers,
+            input_keys=tuple(inputs.channels),
+            output_keys=output_keys,
+            read_input=_input_reader(inputs, state),
+            read_update=state.to_dict,
+            make_state=state.make_input,
+            context_schema=builder.context_schema,
+            initial_values={k: c.initial for k, c in channels.items() if c.initial is not None},
+            output_is_all=frozenset(output_keys) == all_keys,
+        ),
+        builder=builder,
+    )
+
+
+def _validate(builder: StateGraph[Any]) -> None:
+    nodes = builder.nodes
+    has_entry = any(s == START for s, _ in builder.edges) or any(
+        b.source == START for b in builder.branches
+    )
+    if not has_entry:
+        raise GraphBuildError(
+            "Graph has no entry point: add an edge from START, "
+            "e.g. add_edge(START, 'first_node'), or call set_entry_point('first_node')"
+        )
+    for source, target in builder.edges:
+        if source != START and source not in nodes:
+            raise GraphBuildError(
+                f"Edge '{source}' -> '{target}' starts at unknown node '{source}'; "
+                f"add_node('{source}', ...) or fix the edge"
+            )
+        if target != END and target not in nodes:
+            raise GraphBuildError(
+                f"Edge '{source}' -> '{target}' ends at unknown node '{target}'; "
+                f"add_node('{target}', ...) or fix the edge"
+            )
+    for sources, target in builder.waiting_edges:
+        if target != END and target not in nodes:
+            raise GraphBuildError(
+                f"Waiting edge {list(sources)} -> '{target}' ends at unknown node "
+                f"'{target}'; add_node('{target}', ...) or fix the edge"
+            )
+    for branch in builder.branches:
+        if branch.source != START and branch.source not in nodes:
+            raise GraphBuildError(
+                f"Conditional edge '{branch.name}' starts at unknown node '{branch.source}'; "
+                f"add_node('{branch.source}', ...) or fix the edge"
+            )
+        for key, target in (branch.path_map or {}).items():
+            if target != END and target not in nodes:
+                raise GraphBuildError(
+                    f"Conditional edge '{branch.name}' from '{branch.source}' maps {key!r} "
+                    f"to unknown node '{target}'; add_node('{target}', ...) or fix the path_map"
+                )
+
+
+def _node_schema(node: NodeDef, state: SchemaInfo) -> SchemaInfo:
+    """The schema a node reads: ``input_schema=``, else its first parameter's annotation."""
+    if node.input_schema is not None:
+        return read_schema(node.input_schema)
+    action = node.action
+    if hasattr(action, "ainvoke"):  # a compiled subgraph reads the parent state as a dict
+        return state
+    try:
+        target = action if inspect.isroutine(action) else type(action).__call__
+        hints = typing.get_type_hints(target)
+        params = list(inspect.signature(action).parameters)
+    except (TypeError, ValueError, NameError):
+        return state
+    if params and is_schema(hints.get(params[0])) and hints[params[0]] is not state.schema:
+        return read_schema(hints[params[0]])
+    return state
+
+
+def _merge_channels(schemas: list[SchemaInfo]) -> dict[str, Channel]:
+    channels: dict[str, Channel] = {}
+    for info in schemas:
+        for key, channel in info.channels.items():
+            # The first schema that names a key decides its reducer (the state schema first).
+            channels.setdefault(key, channel)
+    return channels
+
+
+def _node_spec(
+    node: NodeDef,
+    schema: SchemaInfo,
+    all_keys: frozenset[str],
+    builder: StateGraph[Any],
+    barriers: tuple[Barrier, ...],
+) -> NodeSpec:
+    action = node.action
+    is_subgraph = isinstance(action, CompiledGraph)
+    kwargs: tuple[str, ...]
+    if is_subgraph:
+        call: Callable[..., Any] = action.as_node()
+        is_async, kwargs = True, ("config",)
+    else:
+        call = action
+        is_async = _is_async(action)
+        kwargs = _wanted_kwargs(action)
+    make_input: Callable[[dict[str, Any]], Any] = schema.make_input
+    if typing.is_typeddict(schema.schema) and frozenset(schema.channels) >= all_keys:
+        make_input = dict  # the node sees every key: a plain copy is the fastest filter
+    edges = _successors(builder, node.name)
+    branches = _branches(builder, node.name)
+    mine = tuple(b for b in barriers if node.name in b.sources)
+    triggers = (
+        f"branch:to:{node.name}",
+        *(b.channel for b in barriers if b.target == node.name),
+    )
+    return NodeSpec(
+        name=node.name,
+        call=call,
+        is_async=is_async,
+        kwargs=kwargs,
+        make_input=make_input,
+        retry=node.retry,
+        defer=node.defer,
+        is_subgraph=is_subgraph,
+        edges=edges,
+        branches=branches,
+        barriers=mine,
+        triggers=triggers,
+        simple=not branches and not mine and not node.retry,
+    )
+
+
+def _successors(builder: StateGraph[Any], source: str) -> tuple[str, ...]:
+    return tuple(sorted({t for s, t in builder.edges if s == source and t != END}))
+
+
+def _branches(builder: StateGraph[Any], source: str) -> tuple[Branch, ...]:
+    return tuple(
+        Branch(
+            source=b.source,
+            name=b.name,
+            path=b.path,
+            is_async=_is_async(b.path),
+            path_map=b.path_map,
+            wants_config="config" in _wanted_kwargs(b.path),
+        )
+        for b in builder.branches
+        if b.source == source
+    )
+
+
+def _is_async(action: Any) -> bool:
+    if inspect.iscoroutinefunction(action):
+        return True
+    # A callable object: what matters is whether its __call__ is a coroutine function.
+    call = vars(type(action)).get("__call__") if not inspect.isroutine(action) else None
+    return call is not None and inspect.iscoroutinefunction(call)
+
+
+def _wanted_kwargs(action: Any) -> tuple[str, ...]:
+    try:
+        params = inspect.signature(action).parameters
+    except (TypeError, ValueError):
+        return ()
+    return tuple(
+        name
+        for name in _INJECTABLE
+        if name in params
+        and params[name].kind
+        in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    )
+
+
+def _input_reader(inputs: SchemaInfo, state: SchemaInfo) -> Callable[[Any], dict[str, Any]]:
+    readers = (inputs.to_dict, state.to_dict)
+
+    def read(value: Any) -> dict[str, Any]:
+        if isinstance(value, dict):
+            return value
+        for reader in readers:
+            converted = reader(value)
+            if converted is not None:
+                return converted
+        from warpgraph.errors import InvalidUpdateError
+
+        raise InvalidUpdateError(
+            f"Graph input must be a dict (or an instance of the state schema), "
+            f"got {type(value).__name__}: {value!r}"
+        )
+
+    return read
+
+
+def _never_called(*args: Any, **kwargs: Any) -> Any:
+    raise AssertionError("START is routing only; it is never called")

@@ -1,0 +1,129 @@
+"""The pure parts of a superstep: apply its writes, and plan the next one.
+
+A step's tasks never see each other's writes: each returns a list of
+``(key, value)`` writes, and only when all have finished are the writes applied,
+task by task in *apply order* (node tasks sorted by name, then ``Send`` tasks in
+the order they were sent), never in completion order. Each key's channel decides
+how its writes combine: a last-value key accepts one write per step, a reducer
+key folds every write in with ``reducer(current, new)``; ``Overwrite(v)`` on a
+reducer key replaces the value (and, as in LangGraph, later plain writes to that
+key in the same step are dropped).
+
+Planning is as pure: who runs next follows from the finished tasks' static
+edges, waiting edges (barriers), branch results and ``Command.goto``.
+These functions do no I/O and touch only the dicts they are given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from warpgraph.errors import InvalidUpdateError
+from warpgraph.runtime._program import MISSING, Channel, NodeSpec, Program
+from warpgraph.runtime._types import Overwrite, Send
+
+__all__ = ["Writes", "apply_writes", "plan_step", "route"]
+
+# One task's result for applying: (task's node name, its writes in the order it made them).
+Writes = tuple[str, Sequence[tuple[str, Any]]]
+
+
+def apply_writes(
+    channels: dict[str, Channel], values: dict[str, Any], tasks: Sequence[Writes], step: int
+) -> set[str]:
+    """Apply ``tasks``' writes to ``values`` in the given order; return the keys updated.
+
+    ``values`` holds only keys that have a value. It is mutated in place, key by
+    key, after every conflict check of that key passed.
+    """
+    by_key: dict[str, list[Any]] = {}
+    for _, writes in tasks:
+        for key, value in writes:
+            bucket = by_key.get(key)
+            if bucket is None:
+                by_key[key] = [value]
+            else:
+                bucket.append(value)
+    for key, pending in by_key.items():
+        reducer = channels[key].reducer
+        if reducer is None:
+            if len(pending) > 1:
+                raise _conflict(key, tasks, step)
+            value = pending[0]
+            values[key] = value.value if type(value) is Overwrite else value
+            continue
+        current = values.get(key, MISSING)
+        overwritten = False
+        for value in pending:
+            if type(value) is Overwrite:
+                if overwritten:
+                    raise InvalidUpdateError(
+                        f"At key '{key}': received more than one Overwrite in step {step}; "
+                        "write Overwrite(...) to a key from one task per step"
+                    )
+                current, overwritten = value.value, True
+            elif not overwritten:
+                current = value if current is MISSING else reducer(current, value)
+        values[key] = current
+    return set(by_key)
+
+
+def _conflict(key: str, tasks: Sequence[Writes], step: int) -> InvalidUpdateError:
+    writers = [name for name, writes in tasks for k, _ in writes if k == key]
+    who = " and ".join(f"'{w}'" for w in writers)
+    return InvalidUpdateError(
+        f"At key '{key}': can receive only one value per step, but {who} wrote it in step "
+        f"{step}. Give the key a reducer, e.g. Annotated[list, operator.add], "
+        "or write it from one node per step"
+    )
+
+
+def route(
+    program: Program,
+    finished: Iterable[tuple[NodeSpec, Sequence[str], Sequence[Send]]],
+    barrier_seen: list[set[str]],
+) -> tuple[set[str], list[Send]]:
+    """Who is triggered by ``finished`` tasks (in apply order): node names and Sends.
+
+    Each item is (node, extra targets from branches and Command.goto, Sends).
+    ``barrier_seen`` (one set per waiting edge) is updated in place: a waiting edge
+    fires once all its sources are seen, then starts over.
+    """
+    triggered: set[str] = set()
+    sends: list[Send] = []
+    for node, gotos, node_sends in finished:
+        triggered.update(node.edges)
+        triggered.update(gotos)
+        sends.extend(node_sends)
+        for barrier in node.barriers:
+            seen = barrier_seen[barrier.index]
+            seen.add(node.name)
+            if seen == barrier.sources:
+                seen.clear()
+                if barrier.target in program.nodes:  # a waiting edge into END fires nothing
+                    triggered.add(barrier.target)
+    return triggered, sends
+
+
+def plan_step(
+    program: Program, triggered: set[str], sends: Sequence[Send], deferred: set[str]
+) -> tuple[list[NodeSpec], Sequence[Send]]:
+    """The next step's node tasks (sorted by name) and Send tasks.
+
+    A ``defer=True`` node that is triggered waits in ``deferred`` (updated in
+    place) until a step would otherwise have no tasks at all; then all waiting
+    deferred nodes run.
+    """
+    nodes = program.nodes
+    pull: list[NodeSpec] = []
+    for name in sorted(triggered):
+        node = nodes[name]
+        if node.defer:
+            deferred.add(name)
+        else:
+            pull.append(node)
+    if not pull and not sends and deferred:
+        pull = [nodes[name] for name in sorted(deferred)]
+        deferred.clear()
+    return pull, sends

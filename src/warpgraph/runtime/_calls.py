@@ -1,0 +1,413 @@
+"""Calling one node: its argument, injected services, retries, events, stream chunks.
+
+A *task* is one execution of a node in a step: a node task reads the state, a
+``Send`` task reads the ``Send``'s argument. ``TaskCaller`` runs a task and turns
+what the node returned into writes plus routing (``Command.goto``, and the
+node's conditional edges evaluated on the state *with this task's own writes*
+applied, as LangGraph's branches see it). Retries, run events and stream chunks
+are only paid for when the run asked for them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import itertools
+import random
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from warpgraph.errors import InvalidUpdateError, ParentCommand
+from warpgraph.runtime import _events as ev
+from warpgraph.runtime._apply import apply_writes
+from warpgraph.runtime._context import Runtime
+from warpgraph.runtime._program import Branch, NodeSpec, Program
+from warpgraph.runtime._retry import retry_delay, should_retry
+from warpgraph.runtime._types import END, Command, Send
+
+__all__ = ["Observer", "TaskCaller"]
+
+_NO_SENDS: tuple[Send, ...] = ()
+_NO_GOTOS: tuple[str, ...] = ()
+Outcome = tuple[Sequence[tuple[str, Any]], Sequence[str], Sequence[Send]]
+
+
+class Observer:
+    """Emits a run's events to its subscribers (exists only when there are some)."""
+
+    __slots__ = ("_ids", "run_id", "subscribers")
+
+    def __init__(self, subscribers: tuple[ev.Subscriber, ...]) -> None:
+        self.subscribers = subscribers
+        self.run_id = uuid.uuid4().hex
+        self._ids = itertools.count(1)
+
+    def new_task_id(self, step: int) -> str:
+        return f"{self.run_id}:{step}:{next(self._ids)}"
+
+    def emit(self, event: ev.Event) -> None:
+        ev.emit(self.subscribers, event)
+
+
+def _now() -> float:
+    return asyncio.get_running_loop().time()
+
+
+class TaskCaller:
+    """Runs the tasks of one run (see the module docstring)."""
+
+    __slots__ = (
+        "_injected",
+        "inline_sync",
+        "modes",
+        "observer",
+        "program",
+        "semaphore",
+        "sink",
+        "stream_tasks",
+        "stream_updates",
+        "values",
+    )
+
+    def __init__(
+        self,
+        program: Program,
+        config: dict[str, Any],
+        runtime: Runtime[Any],
+        values: dict[str, Any],
+        *,
+        sink: Any,
+        modes: frozenset[str],
+        inline_sync: bool,
+        observer: Observer | None,
+        semaphore: asyncio.Semaphore | None,
+    ) -> None:
+        self.program = program
+        self.values = values
+        self.sink = sink
+        self.modes = modes
+        self.inline_sync = inline_sync
+        self.observer = observer
+        self.semaphore = semaphore
+        self.stream_tasks = sink is not None and ("tasks" in modes or "debug" in modes)
+        self.stream_updates = sink is not None and "updates" in modes
+        self._injected: dict[str, Any] = {
+            "config": config,
+            "runtime": runtime,
+            "writer": runtime.stream_writer,
+            "store": None,
+        }
+
+    # -- steps ---------------------------------------------------------------------------
+
+    def start_step(self, step: int, pull: Sequence[NodeSpec], push: Sequence[NodeSpec]) -> None:
+        if self.observer is not None:
+            names = tuple(n.name for n in pull) + tuple(n.name for n in push)
+            self.observer.emit(ev.StepStarted(self.observer.run_id, step, _now(), names))
+
+    def finish_step(self, step: int) -> None:
+        if self.observer is not None:
+            self.observer.emit(ev.StepFinished(self.observer.run_id, step, _now()))
+
+    async def run_one(self, node: NodeSpec, step: int) -> Outcome:
+        """The only task of its step: awaited directly, no asyncio task created."""
+        if self.observer is not None:
+            self.start_step(step, (node,), ())
+        return await self.task(node, node.make_input(self.values), None, step)
+
+    async def run_pull(self, node: NodeSpec, step: int) -> Outcome:
+        return await self.task(node, node.make_input(self.values), None, step)
+
+    async def run_push(self, node: NodeSpec, arg: Any, index: int, step: int) -> Outcome:
+        return await self.task(node, arg, index, step)
+
+    # -- one task ------------------------------------------------------------------------
+
+    async def task(self, node: NodeSpec, arg: Any, send_index: int | None, step: int) -> Outcome:
+        """Run ``node`` on ``arg``; return its writes, goto targets and Sends."""
+        task_id = ""
+        if self.stream_tasks or self.observer is not None:
+            task_id = self.observer.new_task_id(step) if self.observer else str(uuid.uuid4())
+        if self.stream_tasks:
+            triggers = node.triggers if send_index is None else ("__pregel_push",)
+            self._emit_task(
+                step, "task", {"id": task_id, "name": node.name, "input": arg, "triggers": triggers}
+            )
+        if self.semaphore is not None:
+            async with self.semaphore:
+                result = await self._call(node, arg, task_id, send_index, step)
+        else:
+            result = await self._call(node, arg, task_id, send_index, step)
+        writes, gotos, sends = self._read(node, result)
+        if node.branches:
+            more_gotos, more_sends = await self.branch_targets(node, writes)
+            gotos = [*gotos, *more_gotos]
+            sends = [*sends, *more_sends]
+        if self.stream_updates:
+            self.sink("updates", {node.name: dict(writes) if writes else None})
+        if self.stream_tasks:
+            payload: dict[str, Any] = {
+                "id": task_id,
+                "name": node.name,
+                "error": None,
+                "result": dict(writes),
+                "interrupts": [],
+            }
+            self._emit_task(step, "task_result", payload)
+        return writes, gotos, sends
+
+    def _emit_task(self, step: int, kind: str, payload: dict[str, Any]) -> None:
+        if "tasks" in self.modes:
+            self.sink("tasks", payload)
+        if "debug" in self.modes:
+            stamp = datetime.now(UTC).isoformat()
+            self.sink("debug", {"step": step, "timestamp": stamp, "type": kind, "payload": payload})
+
+    async def _call(
+        self, node: NodeSpec, arg: Any, task_id: str, send_index: int | None, step: int
+    ) -> Any:
+        """Call the node, retrying per its policies and reporting each attempt."""
+        observer = self.observer
+        if not node.retry and observer is None:
+            return await self._attempt(node, arg)
+        failures = 0
+        rng: random.Random | None = None
+        while True:
+            attempt = failures + 1
+            tokens = None
+            if observer is not None:
+                observer.emit(
+                    ev.TaskStarted(
+                        observer.run_id, task_id, node.name, step, send_index, attempt, _now()
+                    )
+                )
+                tokens = (
+                    ev._subscribers.set(observer.subscribers),
+                    ev._current_task.set(ev.TaskContext(observer.run_id, task_id, node.name)),
+                )
+            try:
+                result = await self._attempt(node, arg)
+            except Exception as exc:
+                if observer is not None:
+                    observer.emit(
+                        ev.TaskFinished(
+                            observer.run_id,
+                            task_id,
+                            node.name,
+                            step,
+                            send_index,
+                            attempt,
+                            _now(),
+                            "error",
+                            exc,
+                        )
+                    )
+                policy = next((p for p in node.retry if should_retry(p, exc)), None)
+                failures += 1
+                if policy is None or failures >= policy.max_attempts:
+                    raise
+                if rng is None and policy.seed is not None:
+                    rng = random.Random(policy.seed)
+                await asyncio.sleep(retry_delay(policy, failures, rng))
+                continue
+            except BaseException as exc:
+                if observer is not None:
+                    observer.emit(
+                        ev.TaskFinished(
+                            observer.run_id,
+                            task_id,
+                            node.name,
+                            step,
+                            send_index,
+                            attempt,
+                            _now(),
+                            "cancelled",
+                            exc,
+                        )
+                    )
+                raise
+            finally:
+                if tokens is not None:
+                    ev._current_task.reset(tokens[1])
+                    ev._subscribers.reset(tokens[0])
+            if observer is not None:
+                observer.emit(
+                    ev.TaskFinished(
+                        observer.run_id, task_id, node.name, step, send_index, attempt, _now(), "ok"
+                    )
+                )
+            return result
+
+    async def _attempt(self, node: NodeSpec, arg: Any) -> Any:
+        """One call of the node function; a nested graph's ParentCommand is its result."""
+        try:
+            if node.kwargs:
+                injected = self._injected
+                kwargs = {k: injected[k] for k in node.kwargs}
+                if node.is_async:
+                    return await node.call(arg, **kwargs)
+                if self.inline_sync:
+                    return node.call(arg, **kwargs)
+                return await _in_thread(node.call, arg, **kwargs)
+            if node.is_async:
+                return await node.call(arg)
+            if self.inline_sync:
+                return node.call(arg)
+            return await _in_thread(node.call, arg)
+        except ParentCommand as parent:
+            return parent.command
+
+    # -- reading results -----------------------------------------------------------------
+
+    def _read(self, node: NodeSpec, result: Any) -> Outcome:
+        if node.is_subgraph:  # a subgraph's output: keep the keys this graph shares with it
+            channels = self.program.channels
+            result = {k: v for k, v in result.items() if k in channels}
+        if type(result) is dict:
+            return self._checked(node, result), _NO_GOTOS, _NO_SENDS
+        if result is None:
+            return (), _NO_GOTOS, _NO_SENDS
+        if isinstance(result, Command):
+            return self._command(node, result)
+        if (
+            isinstance(result, (list, tuple))
+            and result
+            and all(isinstance(c, Command) for c in result)
+        ):
+            writes: list[tuple[str, Any]] = []
+            gotos: list[str] = []
+            sends: list[Send] = []
+            for command in result:
+                w, g, s = self._command(node, command)
+                writes += w
+                gotos += g
+                sends += s
+            return writes, gotos, sends
+        if isinstance(result, dict):
+            return self._checked(node, result), _NO_GOTOS, _NO_SENDS
+        converted = self.program.read_update(result)
+        if converted is None:
+            raise InvalidUpdateError(
+                f"Node '{node.name}' returned {result!r} ({type(result).__name__}); "
+                "a node must return a dict of state updates, a Command, or None"
+            )
+        return self._checked(node, converted), _NO_GOTOS, _NO_SENDS
+
+    def _checked(self, node: NodeSpec, update: dict[str, Any]) -> list[tuple[str, Any]]:
+        channels = self.program.channels
+        if not channels.keys() >= update.keys():
+            unknown = next(k for k in update if k not in channels)
+            raise InvalidUpdateError(
+                f"Node '{node.name}' wrote unknown state key '{unknown}'; known keys: "
+                f"{sorted(channels)}. Add '{unknown}' to the state schema or drop it "
+                "from the update"
+            )
+        return list(update.items())
+
+    def _command(self, node: NodeSpec, command: Command) -> Outcome:
+        if command.graph == Command.PARENT:
+            raise ParentCommand(Command(update=command.update, goto=command.goto))
+        if command.graph is not None:
+            raise InvalidUpdateError(
+                f"Node '{node.name}' returned Command(graph={command.graph!r}); only "
+                "graph=None (this graph) and graph=Command.PARENT are supported"
+            )
+        update = command.update
+        if update is None:
+            writes: list[tuple[str, Any]] = []
+        elif isinstance(update, dict):
+            writes = self._checked(node, update)
+        elif isinstance(update, (list, tuple)):
+            writes = self._checked_pairs(node, update)
+        else:
+            converted = self.program.read_update(update)
+            if converted is None:
+                raise InvalidUpdateError(
+                    f"Node '{node.name}' returned Command(update={update!r}); the update "
+                    "must be a dict, a list of (key, value) pairs, or None"
+                )
+            writes = self._checked(node, converted)
+        goto = command.goto
+        targets = [goto] if isinstance(goto, (str, Send)) else list(goto)
+        gotos, sends = self._targets(node.name, "Command.goto", targets, None)
+        return writes, gotos, sends
+
+    def _checked_pairs(self, node: NodeSpec, pairs: Sequence[Any]) -> list[tuple[str, Any]]:
+        writes = [(k, v) for k, v in pairs]
+        self._checked(node, dict(writes))
+        return writes
+
+    def _targets(
+        self,
+        source: str,
+        what: str,
+        items: Sequence[Any],
+        branch: Branch | None,
+    ) -> tuple[list[str], list[Send]]:
+        """Validate goto/branch results: names become node triggers, Sends become tasks."""
+        nodes = self.program.nodes
+        gotos: list[str] = []
+        sends: list[Send] = []
+        for item in items:
+            if isinstance(item, Send):
+                if item.node not in nodes:
+                    raise InvalidUpdateError(
+                        f"{what} of '{source}' sent Send to unknown node '{item.node}'; "
+                        f"known nodes: {sorted(nodes)}"
+                    )
+                sends.append(item)
+                continue
+            target = item
+            if branch is not None and branch.path_map is not None:
+                if item not in branch.path_map:
+                    raise InvalidUpdateError(
+                        f"{what} of '{source}' returned {item!r}, which is not in its "
+                        f"path_map {list(branch.path_map)}; return one of those keys or "
+                        "add it to the path_map"
+                    )
+                target = branch.path_map[item]
+            if target == END:
+                continue
+            if target not in nodes:
+                raise InvalidUpdateError(
+                    f"{what} of '{source}' returned unknown node {target!r}; "
+                    f"known nodes: {sorted(nodes)} (or END)"
+                )
+            gotos.append(target)
+        return gotos, sends
+
+    async def branch_targets(
+        self, node: NodeSpec, writes: Sequence[tuple[str, Any]]
+    ) -> tuple[list[str], list[Send]]:
+        """Evaluate ``node``'s conditional edges on the state plus this task's writes."""
+        if not node.branches:
+            return [], []
+        view = self.values
+        if writes:
+            view = dict(view)
+            apply_writes(self.program.channels, view, ((node.name, writes),), 0)
+        state = self.program.make_state(view)
+        gotos: list[str] = []
+        sends: list[Send] = []
+        for branch in node.branches:
+            if branch.wants_config:
+                result = branch.path(state, config=self._injected["config"])
+            else:
+                result = branch.path(state)
+            if branch.is_async:
+                result = await result
+            items = list(result) if isinstance(result, (list, tuple)) else [result]
+            g, s = self._targets(node.name, f"Conditional edge '{branch.name}'", items, branch)
+            gotos += g
+            sends += s
+        return gotos, sends
+
+
+def _in_thread(call: Any, *args: Any, **kwargs: Any) -> asyncio.Future[Any]:
+    """Run a sync node in the loop's executor, carrying the caller's context variables."""
+    ctx = contextvars.copy_context()
+    loop = asyncio.get_running_loop()
+    return loop.run_in_executor(None, functools.partial(ctx.run, call, *args, **kwargs))

@@ -1,0 +1,336 @@
+"""``CompiledGraph``: the runnable graph ``StateGraph.compile()`` returns.
+
+Every entry point funnels into one coroutine, ``_arun``: ``ainvoke`` awaits it,
+``astream`` runs it as a task feeding a queue, ``abatch`` gathers several, and
+the sync methods drive those on an event loop (``_sync``). Per run it prepares
+the config (LangGraph's defaults: ``recursion_limit`` 10007, an empty
+``configurable``), the ``Runtime`` nodes may ask for, and, only when someone
+subscribed, an ``Observer`` for run events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from warpgraph.errors import InvalidUpdateError, ParentCommand
+from warpgraph.runtime import _events as ev
+from warpgraph.runtime._calls import Observer
+from warpgraph.runtime._context import RunScope, Runtime, StreamWriter, _discard, run_scope
+from warpgraph.runtime._engine import Run, Sink
+from warpgraph.runtime._program import Program
+from warpgraph.runtime._sync import iterate_sync, run_sync
+
+if TYPE_CHECKING:
+    from warpgraph.graph._builder import StateGraph
+    from warpgraph.graph._draw import DrawableGraph
+
+__all__ = ["DEFAULT_RECURSION_LIMIT", "STREAM_MODES", "CompiledGraph"]
+
+DEFAULT_RECURSION_LIMIT = 10007  # LangGraph 1.2's default (verified by running it)
+STREAM_MODES = frozenset({"values", "updates", "tasks", "debug", "custom"})
+_NO_MODES: frozenset[str] = frozenset()
+_DONE = object()
+
+
+class CompiledGraph:
+    """A validated graph, ready to run; also usable as a node of another graph."""
+
+    def __init__(self, program: Program, *, builder: StateGraph[Any]) -> None:
+        self.program = program
+        self.builder = builder
+        self.name = program.name
+
+    def __repr__(self) -> str:
+        return f"<CompiledGraph {self.name!r} nodes={list(self.program.nodes)}>"
+
+    # -- the one engine entry point ------------------------------------------------------
+
+    async def _arun(
+        self,
+        data: Any,
+        config: dict[str, Any] | None,
+        context: Any,
+        *,
+        modes: frozenset[str] = _NO_MODES,
+        sink: Sink | None = None,
+        inline_sync: bool | None = None,
+        as_subgraph: bool = False,
+    ) -> dict[str, Any]:
+        cfg = _prepare_config(config)
+        parent = run_scope.get()
+        if inline_sync is None:
+            inline_sync = parent.inline_sync if parent is not None else False
+        writer: StreamWriter = _discard
+        if sink is not None and "custom" in modes:
+            writer = _custom_writer(sink)
+        elif parent is not None:
+            writer = parent.runtime.stream_writer  # a subgraph's custom chunks go upward
+        runtime: Runtime[Any] = Runtime(context=context, stream_writer=writer)
+        callbacks = cfg.get("callbacks")
+        subscribers = ev.active_subscribers()
+        if callbacks:
+            subscribers += _subscribers_from(callbacks)
+        observer = Observer(subscribers) if subscribers else None
+        token = run_scope.set(RunScope(runtime, inline_sync))
+        try:
+            run = Run(
+                self.program,
+                cfg,
+                runtime,
+                modes=modes,
+                sink=sink,
+                inline_sync=inline_sync,
+                observer=observer,
+            )
+            if observer is None:
+                return await run.execute(data, lenient=as_subgraph)
+            return await self._observed(run, observer, data, as_subgraph)
+        except ParentCommand as command:
+            if parent is None:
+                raise InvalidUpdateError(
+                    f"A node of graph '{self.name}' returned Command(graph=Command.PARENT), "
+                    "but the graph is not running as a subgraph; drop graph=Command.PARENT"
+                ) from command
+            raise
+        finally:
+            run_scope.reset(token)
+
+    async def _observed(
+        self, run: Run, observer: Observer, data: Any, as_subgraph: bool
+    ) -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        task = ev.current_task()
+        observer.emit(
+            ev.RunStarted(observer.run_id, self.name, task.task_id if task else None, loop.time())
+        )
+        try:
+            result = await run.execute(data, lenient=as_subgraph)
+        except Exception as exc:
+            observer.emit(ev.RunFinished(observer.run_id, loop.time(), "error", exc))
+            raise
+        except BaseException as exc:
+            observer.emit(ev.RunFinished(observer.run_id, loop.time(), "cancelled", exc))
+            raise
+        observer.emit(ev.RunFinished(observer.run_id, loop.time(), "ok"))
+        return result
+
+    # -- async API -----------------------------------------------------------------------
+
+    async def ainvoke(
+        self, input: Any, config: dict[str, Any] | None = None, *, context: Any = None
+    ) -> dict[str, Any]:
+        """Run the graph on ``input`` and return the final state (its output keys)."""
+        return await self._arun(input, config, context)
+
+    async def astream(
+        self,
+        input: Any,
+        config: dict[str, Any] | None = None,
+        *,
+        context: Any = None,
+        stream_mode: str | Sequence[str] | None = None,
+        subgraphs: bool = False,
+    ) -> AsyncIterator[Any]:
+        """Yield chunks while the graph runs (``updates`` by default).
+
+        With a list of modes every chunk is a ``(mode, chunk)`` tuple.
+        """
+        async for item in self._astream(input, config, context, stream_mode, subgraphs, None):
+            yield item
+
+    async def _astream(
+        self,
+        data: Any,
+        config: dict[str, Any] | None,
+        context: Any,
+        stream_mode: str | Sequence[str] | None,
+        subgraphs: bool,
+        inline_sync: bool | None,
+    ) -> AsyncIterator[Any]:
+        modes, single = _parse_modes(stream_mode, subgraphs)
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        owner = threading.get_ident()
+
+        def sink(mode: str, chunk: Any) -> None:
+            item = chunk if single else (mode, chunk)
+            if threading.get_ident() == owner:
+                queue.put_nowait(item)
+            else:  # a sync node writing custom chunks from its worker thread
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+
+        task = loop.create_task(
+            self._arun(data, config, context, modes=modes, sink=sink, inline_sync=inline_sync)
+        )
+        task.add_done_callback(lambda _: queue.put_nowait(_DONE))
+        try:
+            while True:
+                item = await queue.get()
+                if item is _DONE:
+                    break
+                yield item
+            task.result()
+        finally:
+            if not task.done():
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+
+    async def abatch(
+        self,
+        inputs: Sequence[Any],
+        config: dict[str, Any] | Sequence[dict[str, Any]] | None = None,
+        *,
+        return_exceptions: bool = False,
+        context: Any = None,
+    ) -> list[Any]:
+        """Run the graph once per input, concurrently; results in input order.
+
+        ``max_concurrency`` in the config caps how many runs are in flight at once.
+        """
+        configs = _batch_configs(config, len(inputs))
+        limit = configs[0].get("max_concurrency") if configs else None
+        gate = asyncio.Semaphore(limit) if limit else None
+
+        async def one(data: Any, cfg: dict[str, Any]) -> Any:
+            if gate is None:
+                return await self._arun(data, cfg, context)
+            async with gate:
+                return await self._arun(data, cfg, context)
+
+        coros = [one(d, c) for d, c in zip(inputs, configs, strict=True)]
+        if not return_exceptions:
+            return list(await asyncio.gather(*coros))
+        results = await asyncio.gather(*coros, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(result, Exception):
+                raise result  # cancellation and exits are not per-input results
+        return list(results)
+
+    # -- sync API: the same engine, driven from sync code --------------------------------
+
+    def invoke(
+        self, input: Any, config: dict[str, Any] | None = None, *, context: Any = None
+    ) -> dict[str, Any]:
+        """Sync ``ainvoke``; sync nodes are called inline, async nodes awaited."""
+        return run_sync(lambda: self._arun(input, config, context, inline_sync=True))
+
+    def stream(
+        self,
+        input: Any,
+        config: dict[str, Any] | None = None,
+        *,
+        context: Any = None,
+        stream_mode: str | Sequence[str] | None = None,
+        subgraphs: bool = False,
+    ) -> Iterator[Any]:
+        """Sync ``astream``."""
+        return iterate_sync(
+            lambda: self._astream(input, config, context, stream_mode, subgraphs, True)
+        )
+
+    def batch(
+        self,
+        inputs: Sequence[Any],
+        config: dict[str, Any] | Sequence[dict[str, Any]] | None = None,
+        *,
+        return_exceptions: bool = False,
+        context: Any = None,
+    ) -> list[Any]:
+        """Sync ``abatch``; sync nodes run in worker threads so the runs overlap."""
+        return run_sync(
+            lambda: self.abatch(
+                inputs, config, return_exceptions=return_exceptions, context=context
+            )
+        )
+
+    # -- as a node of another graph ------------------------------------------------------
+
+    def as_node(self) -> Any:
+        """The node function that runs this graph inside a parent graph's task."""
+
+        async def run_subgraph(state: Any, *, config: dict[str, Any]) -> dict[str, Any]:
+            scope = run_scope.get()
+            context = scope.runtime.context if scope is not None else None
+            sub_config = {k: v for k, v in config.items() if k != "callbacks"}
+            return await self._arun(state, sub_config, context, as_subgraph=True)
+
+        run_subgraph.__name__ = self.name
+        return run_subgraph
+
+    def get_graph(self) -> DrawableGraph:
+        """The graph's structure, for drawing (``get_graph().draw_mermaid()``)."""
+        from warpgraph.graph._draw import DrawableGraph
+
+        return DrawableGraph.from_builder(self.builder)
+
+
+def _prepare_config(config: dict[str, Any] | None) -> dict[str, Any]:
+    cfg = dict(config) if config else {}
+    limit = cfg.setdefault("recursion_limit", DEFAULT_RECURSION_LIMIT)
+    if type(limit) is not int or limit < 1:
+        raise ValueError(
+            f"config['recursion_limit'] must be a positive int, got {limit!r}; "
+            f"LangGraph's default is {DEFAULT_RECURSION_LIMIT}"
+        )
+    concurrency = cfg.get("max_concurrency")
+    if concurrency is not None and (type(concurrency) is not int or concurrency < 1):
+        raise ValueError(
+            f"config['max_concurrency'] must be a positive int or None, got {concurrency!r}"
+        )
+    if "configurable" not in cfg:
+        cfg["configurable"] = {}
+    return cfg
+
+
+def _subscribers_from(callbacks: Any) -> tuple[ev.Subscriber, ...]:
+    items = list(callbacks) if isinstance(callbacks, (list, tuple)) else [callbacks]
+    for item in items:
+        if not callable(item):
+            raise TypeError(
+                f"config['callbacks'] takes warpgraph event subscribers (callables taking "
+                f"one event), got {item!r}"
+            )
+    return tuple(items)
+
+
+def _custom_writer(sink: Sink) -> Any:
+    def write(chunk: Any) -> None:
+        sink("custom", chunk)
+
+    return write
+
+
+def _parse_modes(
+    stream_mode: str | Sequence[str] | None, subgraphs: bool
+) -> tuple[frozenset[str], bool]:
+    if subgraphs:
+        raise NotImplementedError(
+            "stream(subgraphs=True) is not supported yet; stream without subgraphs"
+        )
+    if stream_mode is None:
+        stream_mode = "updates"
+    single = isinstance(stream_mode, str)
+    modes = frozenset([stream_mode] if isinstance(stream_mode, str) else stream_mode)
+    unknown = sorted(modes - STREAM_MODES)
+    if unknown:
+        raise ValueError(
+            f"Unknown stream_mode {unknown[0]!r}; supported modes: {sorted(STREAM_MODES)}"
+        )
+    return modes, single
+
+
+def _batch_configs(
+    config: dict[str, Any] | Sequence[dict[str, Any]] | None, count: int
+) -> list[dict[str, Any]]:
+    if config is None or isinstance(config, dict):
+        return [dict(config or {}) for _ in range(count)]
+    configs = list(config)
+    if len(configs) != count:
+        raise ValueError(
+            f"batch got {count} inputs but {len(configs)} configs; pass one config per "
+            "input or a single config for all"
+        )
+    return [dict(c) for c in configs]

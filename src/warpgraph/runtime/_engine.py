@@ -1,0 +1,208 @@
+"""The superstep loop: plan, run the step's tasks concurrently, apply, repeat.
+
+One ``Run`` executes one invocation of a ``Program``. Each *superstep* runs every
+task planned for it at the same time (``asyncio`` tasks; a step with a single
+task simply awaits it, no task object needed), waits for all of them, then
+applies their writes in apply order (``_apply.apply_writes``) and plans the next
+step from their edges (``_apply.route``). The run ends when a step plans no
+task; ``recursion_limit`` caps the number of steps exactly as LangGraph counts
+them: step *n* (from 1) is refused when ``n > recursion_limit``, even if it would
+have no task, so a chain of *k* nodes needs a limit of *k + 1*.
+
+Everything optional (stream chunks, run events, retries, concurrency limits)
+is decided once per run, so a plain ``ainvoke`` of a chain pays for none of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from warpgraph.errors import EmptyInputError, GraphRecursionError, InvalidUpdateError
+from warpgraph.runtime._apply import apply_writes, plan_step, route
+from warpgraph.runtime._calls import Observer, TaskCaller
+from warpgraph.runtime._context import Runtime
+from warpgraph.runtime._program import NodeSpec, Program
+from warpgraph.runtime._types import Send
+
+__all__ = ["Run", "Sink"]
+
+Sink = Callable[[str, Any], None]
+
+
+class Run:
+    """One execution of a program: its state, options and stream sink."""
+
+    __slots__ = (
+        "caller",
+        "config",
+        "limit",
+        "modes",
+        "program",
+        "sink",
+        "values",
+    )
+
+    def __init__(
+        self,
+        program: Program,
+        config: dict[str, Any],
+        runtime: Runtime[Any],
+        *,
+        modes: frozenset[str],
+        sink: Sink | None,
+        inline_sync: bool,
+        observer: Observer | None,
+    ) -> None:
+        self.program = program
+        self.config = config
+        self.limit: int = config["recursion_limit"]
+        self.modes = modes
+        self.sink = sink
+        self.values: dict[str, Any] = {k: make() for k, make in program.initial_values.items()}
+        limit = config.get("max_concurrency")
+        self.caller = TaskCaller(
+            program,
+            config,
+            runtime,
+            self.values,
+            sink=sink,
+            modes=modes,
+            inline_sync=inline_sync,
+            observer=observer,
+            semaphore=asyncio.Semaphore(limit) if limit else None,
+        )
+
+    def output(self) -> dict[str, Any]:
+        """The output keys that have a value, in schema order."""
+        values = self.values
+        return {k: values[k] for k in self.program.output_keys if k in values}
+
+    async def execute(self, data: Any, *, lenient: bool = False) -> dict[str, Any]:
+        """Run to completion from input ``data``; return the final output.
+
+        ``lenient`` (a subgraph reading its parent's state) skips unknown input keys
+        instead of rejecting them.
+        """
+        program = self.program
+        triggered, sends = await self._start(data, lenient)
+        barrier_seen: list[set[str]] = [set() for _ in program.barriers]
+        deferred: set[str] = set()
+        values, sink, caller = self.values, self.sink, self.caller
+        emit_values = sink is not None and "values" in self.modes
+        step = 0
+        while True:
+            step += 1
+            pull, pushes = plan_step(program, triggered, sends, deferred)
+            if step > self.limit:
+                raise GraphRecursionError(
+                    f"Recursion limit of {self.limit} reached without hitting a stop "
+                    f"condition (graph '{program.name}', step {step}). You can increase "
+                    "the limit by setting the `recursion_limit` config key."
+                )
+            if not pull and not pushes:
+                return self.output()
+            if not pushes and len(pull) == 1:
+                node = pull[0]
+                writes, gotos, new_sends = await caller.run_one(node, step)
+                updated = apply_writes(program.channels, values, ((node.name, writes),), step)
+                if node.simple and not gotos and not new_sends:
+                    triggered, sends = set(node.edges), ()
+                else:
+                    triggered, sends = route(program, ((node, gotos, new_sends),), barrier_seen)
+            else:
+                updated, triggered, sends = await self._step(step, pull, pushes, barrier_seen)
+            caller.finish_step(step)
+            if emit_values and updated and sink is not None:
+                if not updated.isdisjoint(program.output_keys):
+                    sink("values", self.output())
+
+    async def _start(self, data: Any, lenient: bool) -> tuple[set[str], Sequence[Send]]:
+        """Apply the input as step 0's writes and route from START."""
+        program = self.program
+        if data is None:
+            raise EmptyInputError(
+                f"Graph '{program.name}' received no input; pass a dict of initial "
+                "state values, e.g. ainvoke({'key': value})"
+            )
+        given = program.read_input(data)
+        channels, input_keys = program.channels, program.input_keys
+        for key in given:
+            if key not in channels and not lenient:
+                raise InvalidUpdateError(
+                    f"Input key '{key}' is not in the state of graph '{program.name}'; "
+                    f"known keys: {sorted(channels)}"
+                )
+        writes = [(k, v) for k, v in given.items() if k in input_keys]
+        if writes:
+            apply_writes(program.channels, self.values, (("__input__", writes),), 0)
+            if self.sink is not None and "values" in self.modes:
+                self.sink("values", self.output())
+        start = program.start
+        gotos, sends = await self.caller.branch_targets(start, ())
+        return route(program, ((start, gotos, sends),), [])
+
+    async def _step(
+        self,
+        step: int,
+        pull: list[NodeSpec],
+        pushes: Sequence[Send],
+        barrier_seen: list[set[str]],
+    ) -> tuple[set[str], set[str], Sequence[Send]]:
+        """Run a step of several tasks concurrently; apply and route in apply order."""
+        program = self.program
+        nodes = program.nodes
+        caller = self.caller
+        push_nodes = [nodes[send.node] for send in pushes]
+        caller.start_step(step, pull, push_nodes)
+        # Execution order is LangGraph's: Send tasks first, then node tasks by name.
+        coros = [caller.run_push(nodes[s.node], s.arg, i, step) for i, s in enumerate(pushes)]
+        coros += [caller.run_pull(node, step) for node in pull]
+        results = await run_concurrently(coros)
+        # Apply order: node tasks by name, then Send tasks by index.
+        n_push = len(pushes)
+        ordered = results[n_push:] + results[:n_push]
+        nodes_in_order = pull + push_nodes
+        updated = apply_writes(
+            program.channels,
+            self.values,
+            [(n.name, r[0]) for n, r in zip(nodes_in_order, ordered, strict=True)],
+            step,
+        )
+        triggered, sends = route(
+            program,
+            [(n, r[1], r[2]) for n, r in zip(nodes_in_order, ordered, strict=True)],
+            barrier_seen,
+        )
+        return updated, triggered, sends
+
+
+async def run_concurrently(coros: list[Any]) -> list[Any]:
+    """Await ``coros`` as concurrent tasks; on the first failure cancel the rest and raise it.
+
+    The failure propagates with its own type (no ExceptionGroup), as LangGraph's does.
+    """
+    loop = asyncio.get_running_loop()
+    tasks = [loop.create_task(c) for c in coros]
+    try:
+        _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    except BaseException:
+        # We were cancelled ourselves: take every task down with us.
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+    if pending:
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+    failure: BaseException | None = None
+    for task in tasks:
+        if task.done() and not task.cancelled():
+            error = task.exception()  # also marks the exception retrieved
+            if error is not None and failure is None:
+                failure = error
+    if failure is not None:
+        raise failure
+    return [task.result() for task in tasks]
