@@ -180,7 +180,11 @@ def normalize(case: Case, raw: dict[str, Any], sizes: dict[str, list[int]]) -> d
             kept = chunks[: sum(sizes[check])] if failed else chunks
             body: Any = sorted_segments(kept, sizes[check])
         elif check == "multi":
-            body = segments_split_by(chunks, _after_values, drop_last=failed, rank=_values_last)
+            # after a failure, drop the updates of the failing step (those after the
+            # last values chunk): which siblings finished first is a race
+            while failed and chunks and chunks[-1][0] != "values":
+                chunks.pop()
+            body = segments_split_by(chunks, _after_values, drop_last=False, rank=_values_last)
         elif check == "tasks":
             body = segments_split_by(
                 chunks, _start_after_result, drop_last=failed, rank=_results_last
