@@ -1,0 +1,23 @@
+"""Throughput at scale: 1,000 and 10,000 concurrent runs in virtual time.
+
+Each case checks, on its first round, that every run joined its three tools and that
+the virtual makespan of all runs together equals the critical path of one (1 s).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from warpgraph.bench import THROUGHPUT_WORKLOADS, Case
+
+pytestmark = pytest.mark.graph_bench
+
+WORKLOADS = THROUGHPUT_WORKLOADS  # parametrizes `case` (see conftest.py)
+
+
+def test_concurrent_runs(graph_bench, case: Case) -> None:
+    result = graph_bench.case(case)
+    assert result.extras["makespan_is_critical_path"], (
+        f"{case.id}: virtual makespan {result.extras['virtual_makespan']} s, "
+        f"critical path {result.extras['critical_path']} s"
+    )

@@ -1,0 +1,258 @@
+"""From raw results to what the report says: rows, ratios, fits, verdicts, targets.
+
+The analysis is pure (results in, plain data out) so the Markdown and HTML writers
+only lay it out, and the numbers in both always agree.
+
+* A **row** is one workload at one size: the median time per call on each peer, the
+  per-unit time, and two ratios measured in the same run: ``langgraph / warpgraph``
+  (how much less overhead warpgraph has) and ``warpgraph / asyncio`` (how far above
+  the hand-written floor it is).
+* A **fit** summarises each workload's size series on each peer (see ``_fit``).
+* A **comparison** sets each benchmark against the baseline's samples (see ``_compare``).
+* A **target** is one of the project's stated goals, with the number that decides it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from warpgraph.bench._compare import Comparison, FailRule, compare_samples
+from warpgraph.bench._fit import Fit, fit_series
+from warpgraph.bench._peers import PEERS
+from warpgraph.bench._results import Result
+
+__all__ = ["Analysis", "Row", "Target", "analyse"]
+
+LANGGRAPH_FACTOR = 30.0  # target: at least this many times less overhead than LangGraph
+FLOOR_FACTOR = 2.0  # target: within this factor of the asyncio floor on these workloads
+FLOOR_WORKLOADS = ("fanout", "mapreduce")
+THROUGHPUT_RUNS = 10_000
+THROUGHPUT_SECONDS = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One workload at one size, across peers."""
+
+    workload: str
+    title: str
+    group: str
+    unit: str
+    size: int
+    medians: Mapping[str, float]  # peer -> median seconds per call
+    verdicts: Mapping[str, str]  # peer -> comparison with the baseline, described
+
+    def per_unit(self, peer: str) -> float | None:
+        median = self.medians.get(peer)
+        return None if median is None else median / self.size
+
+    def ratio(self, numerator: str, denominator: str) -> float | None:
+        top, bottom = self.medians.get(numerator), self.medians.get(denominator)
+        if top is None or bottom is None or bottom <= 0:
+            return None
+        return top / bottom
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A stated goal, the measured number that decides it, and whether it is met."""
+
+    goal: str
+    measured: str
+    met: bool | None  # None: not measured in this run
+
+    @property
+    def status(self) -> Literal["met", "missed", "not measured"]:
+        return "not measured" if self.met is None else ("met" if self.met else "missed")
+
+
+@dataclass(slots=True)
+class Analysis:
+    rows: list[Row]
+    fits: dict[tuple[str, str], Fit]  # (workload, peer) -> fit
+    comparisons: dict[str, Comparison]  # result id -> comparison with the baseline
+    targets: list[Target]
+    failures: list[str] = field(default_factory=list)  # violated fail rules, readable
+    unmatched_rules: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "fits": [
+                {"workload": workload, "peer": peer, **_fit_json(fit)}
+                for (workload, peer), fit in self.fits.items()
+            ],
+            "comparisons": {key: asdict(value) for key, value in self.comparisons.items()},
+            "targets": [{**asdict(target), "status": target.status} for target in self.targets],
+            "failures": list(self.failures),
+        }
+
+
+def _fit_json(fit: Fit) -> dict[str, Any]:
+    data = asdict(fit)
+    data["sizes"], data["times"] = list(fit.sizes), list(fit.times)
+    return data
+
+
+def analyse(
+    results: Sequence[Result],
+    baseline: Sequence[Result] = (),
+    rules: Iterable[FailRule] = (),
+) -> Analysis:
+    """Build the report's rows, fits, comparisons and targets from one session's results."""
+    comparisons = _compare(results, baseline)
+    rows = _rows(results, comparisons)
+    analysis = Analysis(rows, _fits(results), comparisons, _targets(rows, results))
+    _apply_rules(analysis, results, list(rules))
+    return analysis
+
+
+def _compare(results: Sequence[Result], baseline: Sequence[Result]) -> dict[str, Comparison]:
+    before = {result.id: result for result in baseline}
+    return {
+        result.id: compare_samples(result.samples, before[result.id].samples)
+        for result in results
+        if result.id in before
+    }
+
+
+def _rows(results: Sequence[Result], comparisons: Mapping[str, Comparison]) -> list[Row]:
+    grouped: dict[tuple[str, int], list[Result]] = defaultdict(list)
+    for result in results:  # dict order keeps the order the benchmarks ran in
+        grouped[(result.workload, result.size)].append(result)
+    rows = []
+    for (workload, size), members in grouped.items():
+        first = members[0]
+        rows.append(
+            Row(
+                workload=workload,
+                title=first.title,
+                group=first.group,
+                unit=first.unit,
+                size=size,
+                medians={m.peer: m.median for m in _by_peer(members)},
+                verdicts={
+                    m.peer: comparisons[m.id].describe()
+                    for m in _by_peer(members)
+                    if m.id in comparisons
+                },
+            )
+        )
+    order = {workload: i for i, workload in enumerate(dict.fromkeys(r.workload for r in results))}
+    rows.sort(key=lambda row: (order[row.workload], row.size))
+    return rows
+
+
+def _by_peer(members: list[Result]) -> list[Result]:
+    rank = {peer: i for i, peer in enumerate(PEERS)}
+    return sorted(members, key=lambda m: rank.get(m.peer, len(rank)))
+
+
+def _fits(results: Sequence[Result]) -> dict[tuple[str, str], Fit]:
+    series: dict[tuple[str, str], dict[int, float]] = defaultdict(dict)
+    for result in results:
+        series[(result.workload, result.peer)][result.size] = result.median
+    return {
+        key: fit_series(list(points), list(points.values()))
+        for key, points in series.items()
+        if len(points) >= 2
+    }
+
+
+def _targets(rows: Sequence[Row], results: Sequence[Result]) -> list[Target]:
+    scheduler = [row for row in rows if row.group == "scheduler"]
+    lg = [(row, row.ratio("langgraph", "warpgraph")) for row in scheduler]
+    lg_known = [(row, ratio) for row, ratio in lg if ratio is not None]
+    floor = [
+        (row, row.ratio("warpgraph", "asyncio"))
+        for row in scheduler
+        if row.workload in FLOOR_WORKLOADS
+    ]
+    floor_known = [(row, ratio) for row, ratio in floor if ratio is not None]
+    targets = []
+    if lg_known:
+        worst_row, worst = min(lg_known, key=lambda pair: pair[1])
+        targets.append(
+            Target(
+                f"≥ {LANGGRAPH_FACTOR:g}× less overhead than LangGraph on every scheduler workload",
+                f"lowest: {worst:.1f}× ({worst_row.workload} {worst_row.size})",
+                worst >= LANGGRAPH_FACTOR,
+            )
+        )
+    else:
+        targets.append(
+            Target(
+                f"≥ {LANGGRAPH_FACTOR:g}× less overhead than LangGraph",
+                "needs warpgraph and langgraph",
+                None,
+            )
+        )
+    if floor_known:
+        worst_row, worst = max(floor_known, key=lambda pair: pair[1])
+        targets.append(
+            Target(
+                f"within {FLOOR_FACTOR:g}× of the asyncio floor on fan-out and map-reduce",
+                f"highest: {worst:.2f}× ({worst_row.workload} {worst_row.size})",
+                worst <= FLOOR_FACTOR,
+            )
+        )
+    else:
+        targets.append(
+            Target(
+                f"within {FLOOR_FACTOR:g}× of the asyncio floor",
+                "needs warpgraph and asyncio",
+                None,
+            )
+        )
+    targets.extend(_throughput_targets(results))
+    return targets
+
+
+def _throughput_targets(results: Sequence[Result]) -> list[Target]:
+    ours = next(
+        (
+            r
+            for r in results
+            if r.workload == "throughput" and r.peer == "warpgraph" and r.size == THROUGHPUT_RUNS
+        ),
+        None,
+    )
+    makespan_goal = f"{THROUGHPUT_RUNS:,} concurrent runs: virtual makespan == critical path"
+    time_goal = f"{THROUGHPUT_RUNS:,} concurrent runs: real time ≤ {THROUGHPUT_SECONDS:g} s"
+    if ours is None:
+        return [
+            Target(makespan_goal, "not run (full mode only)", None),
+            Target(time_goal, "not run (full mode only)", None),
+        ]
+    makespan, critical = ours.extras.get("virtual_makespan"), ours.extras.get("critical_path")
+    return [
+        Target(
+            makespan_goal,
+            f"{makespan} s vs {critical} s",
+            bool(ours.extras.get("makespan_is_critical_path")),
+        ),
+        Target(time_goal, f"median {ours.median:.2f} s", ours.median <= THROUGHPUT_SECONDS),
+    ]
+
+
+def _apply_rules(analysis: Analysis, results: Sequence[Result], rules: list[FailRule]) -> None:
+    for rule in rules:
+        # Rules guard warpgraph's own performance; peers are context, not the product.
+        matched = [
+            r for r in results if r.peer == "warpgraph" and rule.matches(r.metric, r.workload)
+        ]
+        compared = [r for r in matched if r.id in analysis.comparisons]
+        if not compared:
+            analysis.unmatched_rules.append(
+                f"--graph-bench-fail {rule}: no warpgraph benchmark with that metric or "
+                "workload was compared with the baseline"
+            )
+        for result in compared:
+            comparison = analysis.comparisons[result.id]
+            if rule.violated_by(comparison):
+                analysis.failures.append(
+                    f"{result.id} ({result.metric}): {comparison.describe()}, "
+                    f"beyond the {rule.threshold:.0%} allowed by {rule}"
+                )

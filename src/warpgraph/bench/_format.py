@@ -1,0 +1,255 @@
+"""Number formatting and the table layout shared by the Markdown and HTML reports.
+
+Both reports show the same tables; building their cells once here keeps the two in
+agreement, and lets the writers be pure layout.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from warpgraph.bench._analysis import Analysis, Row
+from warpgraph.bench._peers import PEERS
+from warpgraph.bench._results import Report, Result
+
+__all__ = [
+    "PEER_TITLES",
+    "Table",
+    "format_bytes",
+    "format_ratio",
+    "format_seconds",
+    "header_facts",
+    "tables",
+]
+
+PEER_TITLES = {"warpgraph": "warpgraph", "asyncio": "asyncio floor", "langgraph": "LangGraph"}
+
+
+def format_seconds(seconds: float | None) -> str:
+    """A duration with three significant digits in a readable unit: ``4.12 µs``."""
+    if seconds is None or math.isnan(seconds):
+        return "—"
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if abs(seconds) >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+def format_ratio(ratio: float | None) -> str:
+    if ratio is None:
+        return "—"
+    return f"{ratio:.3g}×" if ratio < 100 else f"{ratio:,.0f}×"
+
+
+def format_bytes(count: float | None) -> str:
+    if count is None:
+        return "—"
+    for unit, scale in (("MB", 1e6), ("kB", 1e3)):
+        if count >= scale:
+            return f"{count / scale:.3g} {unit}"
+    return f"{count:.0f} B"
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A titled table of plain-text cells; ``note`` explains how to read it."""
+
+    key: str  # html id / anchor
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    note: str = ""
+
+
+def _peers_present(rows: Sequence[Row]) -> list[str]:
+    present = {peer for row in rows for peer in row.medians}
+    return [peer for peer in PEERS if peer in present]
+
+
+def _verdict_cell(row: Row) -> str:
+    if not row.verdicts:
+        return "—"
+    return "; ".join(f"{peer}: {text}" for peer, text in row.verdicts.items())
+
+
+def _scheduler_table(rows: Sequence[Row], with_verdicts: bool) -> Table:
+    peers = _peers_present(rows)
+    columns = [
+        "Workload",
+        "Size",
+        *(PEER_TITLES[p] for p in peers),
+        "LangGraph ÷ warpgraph",
+        "warpgraph ÷ asyncio",
+    ]
+    if with_verdicts:
+        columns.append("vs baseline")
+    cells = []
+    for row in rows:
+        line = [row.title, f"{row.size:,} {row.unit}s"]
+        for peer in peers:
+            median, per_unit = row.medians.get(peer), row.per_unit(peer)
+            line.append(
+                "—"
+                if median is None
+                else f"{format_seconds(median)} ({format_seconds(per_unit)}/{row.unit})"
+            )
+        line.append(format_ratio(row.ratio("langgraph", "warpgraph")))
+        line.append(format_ratio(row.ratio("warpgraph", "asyncio")))
+        if with_verdicts:
+            line.append(_verdict_cell(row))
+        cells.append(tuple(line))
+    return Table(
+        "scheduler",
+        "Scheduler overhead",
+        tuple(columns),
+        tuple(cells),
+        "Median wall time per run (per node/branch/item/key in brackets). Ratios compare "
+        "medians measured in this same run.",
+    )
+
+
+def _throughput_table(rows: Sequence[Row], results: Sequence[Result], with_verdicts: bool) -> Table:
+    by_key = {(r.workload, r.size, r.peer): r for r in results}
+    peers = _peers_present(rows)
+    columns = [
+        "Concurrent runs",
+        *(f"{PEER_TITLES[p]} runs/s" for p in peers),
+        "warpgraph real time",
+        "virtual makespan",
+        "peak memory / run",
+    ]
+    if with_verdicts:
+        columns.append("vs baseline")
+    cells = []
+    for row in rows:
+        line = [f"{row.size:,}"]
+        for peer in peers:
+            median = row.medians.get(peer)
+            line.append("—" if not median else f"{row.size / median:,.0f}")
+        ours = by_key.get((row.workload, row.size, "warpgraph"))
+        extras: Mapping[str, Any] = ours.extras if ours else {}
+        line.append(format_seconds(row.medians.get("warpgraph")))
+        makespan = extras.get("virtual_makespan")
+        line.append(
+            "—"
+            if makespan is None
+            else f"{makespan:g} s (critical path {extras.get('critical_path'):g} s)"
+        )
+        memory = {
+            p: by_key[(row.workload, row.size, p)].extras.get("peak_bytes_per_unit")
+            for p in peers
+            if (row.workload, row.size, p) in by_key
+        }
+        line.append(
+            ", ".join(
+                f"{PEER_TITLES[p]} {format_bytes(m)}" for p, m in memory.items() if m is not None
+            )
+            or "—"
+        )
+        if with_verdicts:
+            line.append(_verdict_cell(row))
+        cells.append(tuple(line))
+    return Table(
+        "throughput",
+        "Throughput: concurrent runs with three 1-s virtual tools each",
+        tuple(columns),
+        tuple(cells),
+        "Runs per second of real time (median round). The virtual makespan must equal the "
+        "critical path of one run. Memory: tracemalloc peak with all runs in flight.",
+    )
+
+
+def _generic_table(key: str, title: str, rows: Sequence[Row], with_verdicts: bool) -> Table:
+    peers = _peers_present(rows)
+    columns = ["Benchmark", "Size", *(PEER_TITLES[p] for p in peers)]
+    if with_verdicts:
+        columns.append("vs baseline")
+    cells = []
+    for row in rows:
+        line = [row.title, f"{row.size:,} {row.unit}s"]
+        line += [format_seconds(row.medians.get(peer)) for peer in peers]
+        if with_verdicts:
+            line.append(_verdict_cell(row))
+        cells.append(tuple(line))
+    return Table(key, title, tuple(columns), tuple(cells), "Median wall time per call.")
+
+
+def _fits_table(analysis: Analysis) -> Table:
+    cells = []
+    for (workload, peer), fit in analysis.fits.items():
+        row = next(r for r in analysis.rows if r.workload == workload)
+        cells.append(
+            (
+                row.title,
+                PEER_TITLES.get(peer, peer),
+                f"{format_seconds(fit.slope)}/{row.unit}",
+                format_seconds(max(fit.intercept, 0.0)),
+                fit.describe(),
+            )
+        )
+    return Table(
+        "growth",
+        "How cost grows with size",
+        ("Workload", "Peer", "Slope", "Fixed cost", "Growth"),
+        tuple(cells),
+        "Least-squares line time = fixed + slope × size; growth exponent k of time ∝ size^k "
+        "between the two largest sizes (linear: 0.85 ≤ k ≤ 1.15).",
+    )
+
+
+def tables(report: Report, analysis: Analysis) -> list[Table]:
+    """The report's tables, in reading order (empty groups left out)."""
+    with_verdicts = bool(analysis.comparisons)
+    out = [
+        Table(
+            "targets",
+            "Targets",
+            ("Goal", "Measured", "Status"),
+            tuple((t.goal, t.measured, t.status) for t in analysis.targets),
+        )
+    ]
+    groups: dict[str, list[Row]] = {}
+    for row in analysis.rows:
+        groups.setdefault(row.group, []).append(row)
+    if "scheduler" in groups:
+        out.append(_scheduler_table(groups.pop("scheduler"), with_verdicts))
+    if "throughput" in groups:
+        out.append(_throughput_table(groups.pop("throughput"), report.results, with_verdicts))
+    titles = {"agents": "Agent patterns on fake LLMs and tools", "user": "Your benchmarks"}
+    for group, rows in groups.items():
+        out.append(_generic_table(group, titles.get(group, group.title()), rows, with_verdicts))
+    if analysis.fits:
+        out.append(_fits_table(analysis))
+    return out
+
+
+def header_facts(report: Report) -> list[tuple[str, str]]:
+    """(label, value) pairs describing where and how the report was measured."""
+    machine, commit = report.machine_info, report.commit_info
+    cpu = machine.get("cpu", {})
+    brand = cpu.get("brand_raw") if isinstance(cpu, Mapping) else None
+    commit_text = str(commit.get("id", "unknown"))[:12]
+    if commit.get("dirty"):
+        commit_text += " (uncommitted changes)"
+    settings = report.settings
+    return [
+        ("Date", report.datetime or "—"),
+        ("Commit", commit_text),
+        (
+            "Python",
+            f"{machine.get('python_implementation', '')} "
+            f"{machine.get('python_version', '')}".strip()
+            or "—",
+        ),
+        (
+            "Machine",
+            f"{brand or machine.get('processor') or machine.get('machine', '—')}, "
+            f"{machine.get('system', '')} {machine.get('release', '')}".strip(),
+        ),
+        ("Mode", "quick (--graph-bench-quick)" if settings.get("quick") else "full"),
+        ("Peers", ", ".join(settings.get("peers", [])) or "—"),
+        ("Baseline", settings.get("baseline") or "none"),
+    ]

@@ -1,0 +1,49 @@
+"""``graph-bench.md``: the report as Markdown tables, for a terminal, a PR or a README."""
+
+from __future__ import annotations
+
+from warpgraph.bench._analysis import Analysis
+from warpgraph.bench._format import Table, header_facts, tables
+from warpgraph.bench._results import Report
+
+__all__ = ["render_markdown"]
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _table(table: Table) -> list[str]:
+    lines = [f"## {table.title}", ""]
+    if table.note:
+        lines += [table.note, ""]
+    if not table.rows:
+        return [*lines, "_Nothing measured._", ""]
+    lines.append("| " + " | ".join(map(_cell, table.columns)) + " |")
+    lines.append("|" + "|".join("---" for _ in table.columns) + "|")
+    lines += ["| " + " | ".join(map(_cell, row)) + " |" for row in table.rows]
+    return [*lines, ""]
+
+
+def render_markdown(report: Report, analysis: Analysis) -> str:
+    lines = ["# warpgraph benchmark report", ""]
+    lines += [f"- **{label}:** {value}" for label, value in header_facts(report)]
+    lines.append("")
+    if analysis.failures:
+        lines += ["## Regressions beyond the allowed threshold", ""]
+        lines += [f"- {failure}" for failure in analysis.failures]
+        lines.append("")
+    for table in tables(report, analysis):
+        lines += _table(table)
+    lines += [
+        "## Method",
+        "",
+        "Each benchmark runs its workload on one persistent event loop through "
+        "pytest-benchmark: one checked warm-up call, then rounds of back-to-back calls "
+        "(samples are seconds per call). Tables show medians; verdicts against a baseline "
+        "use a two-sided Mann–Whitney U test (α = 0.01) on the per-round samples, with a "
+        "bootstrap 95 % interval of the median ratio. All peers run in the same process and "
+        "session, so their ratios hold even on a busy machine; absolute times do not.",
+        "",
+    ]
+    return "\n".join(lines)

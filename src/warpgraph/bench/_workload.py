@@ -1,0 +1,82 @@
+"""What a benchmark measures: a workload, at a size, on a peer.
+
+A *workload* is one computation (a chain of trivial nodes, a fan-out, 1,000
+concurrent runs...) that every peer performs identically, at several *sizes* (nodes,
+branches, items, runs). Preparing a workload for one peer and size builds its graph
+once, outside the timing, and returns a ``Prepared``: the async ``call`` that the
+driver times, and a ``check`` that the driver runs on the first result so a peer that
+computes the wrong answer fails the benchmark instead of winning it.
+
+A *case* is one (workload, peer, size) triple: one row of the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from warpgraph.bench._peers import PEERS
+
+__all__ = ["Call", "Case", "Clock", "Prepared", "Workload"]
+
+Call = Callable[[], Awaitable[Any]]
+Clock = Literal["real", "virtual"]
+
+
+def _no_extras() -> Mapping[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """One workload ready to run on one peer at one size."""
+
+    call: Call
+    check: Callable[[Any], None]  # raises AssertionError naming what is wrong
+    # Metrics beyond time that the workload observed while running (virtual
+    # makespan, memory); read once after the timed rounds.
+    extras: Callable[[], Mapping[str, Any]] = _no_extras
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """A computation measured on every peer at every size of a series."""
+
+    name: str  # short id used in test ids and fail rules: "chain"
+    title: str  # what a reader sees: "Chain of trivial nodes"
+    metric: str  # the per-unit metric name used by fail rules: "overhead_per_node"
+    unit: str  # what a size counts: "node"
+    sizes: tuple[int, ...]
+    quick_sizes: tuple[int, ...]
+    prepare: Callable[[str, int], Prepared]  # (peer, size) -> Prepared
+    group: str = "scheduler"  # report section: scheduler, throughput, agents
+    peers: tuple[str, ...] = PEERS
+    clock: Clock = "real"
+    # Rounds are calibrated to fill a time budget; a slow case still gets this many.
+    min_rounds: int = 5
+    # Whether to measure tracemalloc's peak per call (once, outside the timed rounds).
+    measure_memory: bool = False
+    description: str = ""
+    notes: Mapping[str, str] = field(default_factory=dict)  # per-peer caveats
+
+    def cases(self, *, quick: bool, peers: tuple[str, ...]) -> list[Case]:
+        sizes = self.quick_sizes if quick else self.sizes
+        return [Case(self, peer, size) for size in sizes for peer in self.peers if peer in peers]
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One workload on one peer at one size: one row of the report."""
+
+    workload: Workload
+    peer: str
+    size: int
+
+    @property
+    def id(self) -> str:
+        return f"{self.workload.name}-{self.size}-{self.peer}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.workload.name} {self.size} {self.workload.unit}s on {self.peer}"
