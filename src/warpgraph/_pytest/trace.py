@@ -1,1 +1,128 @@
-"""pytest glue for warpgraph: trace."""
+"""pytest glue for warpgraph: traces and workflow snapshots.
+
+Maps onto ``warpgraph.testing``:
+
+* fixture ``graph_trace``: a ``Trace`` subscribed (``warpgraph.observe``) for the
+  whole test, so it records every run the test starts;
+* fixture ``graph_snapshot``: a ``GraphSnapshot`` over that trace and the test's
+  file ``__snapshots__/<module>/<test>.json``;
+* option ``--graph-snapshot-update`` (group ``warpgraph``): write snapshots
+  instead of comparing, and delete unused ones;
+* a terminal-summary section listing snapshots written and unused.
+
+The subscription is a context variable set in a plain (sync) fixture: test code
+runs in a copy of the context taken after fixture setup (pytest-asyncio 1.x
+copies it when the test starts; plain asyncio tasks copy it when created), so
+every run inside the test, sync or async, sees it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator
+from pathlib import Path
+
+import pytest
+
+from warpgraph.runtime import observe
+from warpgraph.testing._snapshot_store import (
+    GraphSnapshot,
+    ModuleTests,
+    SnapshotSession,
+    find_unused,
+    snapshot_path,
+)
+from warpgraph.testing._trace import Trace
+
+_session_key = pytest.StashKey[SnapshotSession]()
+_modules_key = pytest.StashKey[dict[Path, ModuleTests]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("warpgraph")
+    group.addoption(
+        "--graph-snapshot-update",
+        action="store_true",
+        default=False,
+        help="write the graph_snapshot file of every test that uses one instead of comparing, "
+        "and delete snapshot files no test uses",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_session_key] = SnapshotSession(update=config.getoption("graph_snapshot_update"))
+    config.stash[_modules_key] = {}
+
+
+@pytest.fixture
+def graph_trace() -> Iterator[Trace]:
+    """A Trace of every graph run started during the test (see ``warpgraph.testing.Trace``)."""
+    trace = Trace()
+    with observe(trace):
+        yield trace
+
+
+@pytest.fixture
+def graph_snapshot(request: pytest.FixtureRequest, graph_trace: Trace) -> GraphSnapshot:
+    """Compare this test's runs with ``__snapshots__/<module>/<test>.json``: ``assert_match()``."""
+    path = snapshot_path(request.node.path, request.node.name)
+    shown_as = _relative(path, request.config.rootpath)
+    return GraphSnapshot(graph_trace, request.config.stash[_session_key], path, shown_as)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    modules = session.config.stash[_modules_key]
+    here = session.config.invocation_params.dir
+    narrowed = {(here / arg.split("::")[0]).resolve() for arg in session.config.args if "::" in arg}
+    for item in session.items:
+        tests = modules.setdefault(item.path, ModuleTests())
+        tests.known.add(item.name)
+        tests.narrowed = tests.narrowed or item.path in narrowed
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    for item in items:
+        modules = item.config.stash.get(_modules_key, None)
+        if modules is not None:
+            modules.setdefault(item.path, ModuleTests()).known.add(item.name)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if report.when == "call" and report.passed:
+        item.config.stash[_modules_key].setdefault(item.path, ModuleTests()).passed.add(item.name)
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    config = terminalreporter.config
+    session = config.stash[_session_key]
+    modules = config.stash[_modules_key]
+    if not any((m.parent / "__snapshots__").is_dir() for m in modules) and not session.written:
+        return
+    unused = find_unused(modules, session.used)
+    if not (unused or session.written):
+        return
+    root = config.rootpath
+    terminalreporter.section("warpgraph snapshots")
+    for path in session.written:
+        terminalreporter.write_line(f"written: {_relative(path, root)}")
+    for path in unused:
+        if session.update:
+            path.unlink()
+            terminalreporter.write_line(f"deleted unused: {_relative(path, root)}")
+        else:
+            terminalreporter.write_line(f"unused: {_relative(path, root)}")
+    if unused and not session.update:
+        terminalreporter.write_line(
+            f"{len(unused)} unused snapshot(s); `pytest --graph-snapshot-update` deletes them"
+        )
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
