@@ -302,9 +302,7 @@ class FakeLLM:
             record = LLMCall(number, self._failed_streak.get(key, 0) + 1, request, to_seconds(now))
             record.task = current_task()
             self._calls.append(record)
-            span = CallSpan.open(
-                "llm", self.name, number, now, [m.to_dict() for m in request_messages]
-            )
+            span = CallSpan.open("llm", self.name, number, [m.to_dict() for m in request_messages])
             call = _Call(self, record, span)
             try:
                 self._plan(call, now)
@@ -358,24 +356,23 @@ class FakeLLM:
         self._provider.reserve(start, call.end, call.record.prompt_tokens)
 
     def _finish(self, call: _Call, completed: bool) -> None:
+        status: Literal["ok", "error", "cancelled"]
+        record = call.record
         with self._lock:
-            record = call.record
-            end = call.end if completed else now_ns()
-            record.ended = to_seconds(end)
+            record.ended = to_seconds(call.end if completed else now_ns())
             key = _fingerprint(record.request)
             if not completed:
-                record.status, record.response = "cancelled", None
+                status, record.response = "cancelled", None
             elif call.error is not None:
-                record.status, record.error, record.response = "error", call.error, None
+                status, record.error, record.response = "error", call.error, None
                 self._failed_streak[key] = self._failed_streak.get(key, 0) + 1
             else:
-                record.status = "ok"
+                status = "ok"
                 self._failed_streak.pop(key, None)
+            record.status = status
         if call.span is not None:
             output = _answer_dict(record.response) if record.response is not None else None
-            call.span.close(
-                end, "ok" if record.status == "ok" else record.status, record.error, output
-            )
+            call.span.close(status, record.error, output)
 
     def _count_prompt(self, messages: tuple[Message, ...]) -> int:
         count = 0

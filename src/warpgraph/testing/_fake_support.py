@@ -21,7 +21,7 @@ import copy
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from warpgraph.runtime import (
     CallFinished,
@@ -33,6 +33,9 @@ from warpgraph.runtime import (
     emit,
 )
 from warpgraph.testing._fake_errors import ScriptExhaustedError
+
+if TYPE_CHECKING:
+    from warpgraph.testing._clock import VirtualClock
 
 __all__ = ["Latency", "RandomFailures"]
 
@@ -206,9 +209,9 @@ def failure_for(failures: Failures, number: int) -> BaseException | None:
 # ---- clocks ----------------------------------------------------------------------------
 
 
-def _clock() -> Any:
-    # Imported late: the virtual clock lives in the same package, which imports us.
-    from warpgraph.testing import current_clock
+def _clock() -> VirtualClock | None:
+    # Imported late: the virtual loop's module imports the package that imports us.
+    from warpgraph.testing._loop import current_clock
 
     return current_clock()
 
@@ -221,14 +224,30 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 
 
 def now_ns() -> int:
-    """The loop's time (virtual under the harness), from the loop or from a worker thread."""
+    """The fakes' time line, in nanoseconds.
+
+    Under a virtual clock this is the clock's exact ``ticks`` (so record times equal
+    ``vclock.now()``), read the same way from the loop's thread and from its worker
+    threads; on any other loop it is the loop's ``time()``; outside a loop, monotonic.
+    """
+    clock = _clock()
+    if clock is not None:
+        return clock.ticks
     loop = _running_loop()
     if loop is not None:
         return to_ns(loop.time())
-    clock = _clock()
-    if clock is not None:
-        return to_ns(clock.now())
     return to_ns(time.monotonic())
+
+
+def loop_time() -> float:
+    """The loop's ``time()``, which run events are stamped with, from any thread."""
+    loop = _running_loop()
+    if loop is not None:
+        return loop.time()
+    clock = _clock()
+    if clock is not None and clock.loop is not None:
+        return clock.loop.time()
+    return time.monotonic()
 
 
 async def sleep_until(deadline: int) -> None:
@@ -279,7 +298,7 @@ class CallSpan:
 
     @classmethod
     def open(
-        cls, kind: Literal["llm", "tool"], name: str, number: int, t: int, input: object
+        cls, kind: Literal["llm", "tool"], name: str, number: int, input: object
     ) -> CallSpan | None:
         subscribers = active_subscribers()
         if not subscribers:
@@ -294,7 +313,7 @@ class CallSpan:
                 name,
                 task.run_id if task else None,
                 task.task_id if task else None,
-                to_seconds(t),
+                loop_time(),
                 input=input,
             ),
         )
@@ -302,7 +321,6 @@ class CallSpan:
 
     def close(
         self,
-        t: int,
         status: Literal["ok", "error", "cancelled"],
         error: BaseException | None,
         output: object,
@@ -316,7 +334,7 @@ class CallSpan:
                 self.name,
                 task.run_id if task else None,
                 task.task_id if task else None,
-                to_seconds(t),
+                loop_time(),
                 status,
                 error,
                 output=output,

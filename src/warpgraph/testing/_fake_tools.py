@@ -148,7 +148,7 @@ class FakeTool:
             now = now_ns()
             record = ToolCallRecord(number, args, to_seconds(now), task=current_task())
             self._calls.append(record)
-            span = CallSpan.open("tool", self.name, number, now, args)
+            span = CallSpan.open("tool", self.name, number, args)
             try:
                 duration, _ = self.latency.for_call(number, self._owner)
                 error = failure_for(self.failures, number)
@@ -176,7 +176,7 @@ class FakeTool:
             record.status, record.ended = status, to_seconds(end)
         if outcome.span is not None:
             output = record.result if status == "ok" else None
-            outcome.span.close(end, status, record.error, output)
+            outcome.span.close(status, record.error, output)
 
     @staticmethod
     def _deliver(outcome: _Outcome) -> Any:
