@@ -166,7 +166,7 @@ def build_with_schemas(lib: Lib, **schemas: Any) -> Any:
 
 
 @case(input={"question": "why"}, expect={"answer": "WHY!"}, also=EVERY_STREAM)
-def input_and_output_schemas_narrow_what_goes_in_and_out(lib: Lib) -> Any:
+def input_and_output_schemas_narrow_the_input_and_the_output(lib: Lib) -> Any:
     return build_with_schemas(lib, input_schema=Question, output_schema=Answer)
 
 
@@ -179,7 +179,7 @@ def keys_outside_the_input_schema_are_dropped_from_the_input(lib: Lib) -> Any:
 
 
 @case(input={"question": "how"}, expect={"answer": "HOW!"}, also=("multi",))
-def an_output_schema_alone_narrows_the_output_and_values_stream(lib: Lib) -> Any:
+def an_output_schema_narrows_the_output_but_not_the_values_stream(lib: Lib) -> Any:
     return build_with_schemas(lib, output_schema=Answer)
 
 

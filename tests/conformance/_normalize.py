@@ -85,13 +85,12 @@ def canon(value: Any, *, same_message: bool = False) -> Any:
         return [canon(v, same_message=same_message) for v in value]
     if isinstance(value, tuple) and not hasattr(value, "_fields"):
         return tuple(canon(v, same_message=same_message) for v in value)
+    if type(value).__module__.split(".")[0] in {"langgraph", "warpgraph"}:
+        return _record(value, _public_fields(value))
     if isinstance(value, pydantic.BaseModel):
         return _record(value, value.model_dump())
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return _record(value, {f.name: getattr(value, f.name) for f in dataclasses.fields(value)})
-    module = type(value).__module__.split(".")[0]
-    if module in {"langgraph", "warpgraph"}:
-        return _record(value, _public_fields(value))
     return value
 
 
@@ -99,8 +98,21 @@ def _record(value: Any, fields: dict[str, Any]) -> Obj:
     return Obj(type(value).__name__, tuple((k, canon(v)) for k, v in sorted(fields.items())))
 
 
+#: The documented constructor fields of library objects that can appear in a stream.
+#: LangGraph's ``Overwrite`` also carries a constant ``type="__overwrite__"`` tag for
+#: serialisation, which is not part of what it means.
+_DOCUMENTED_FIELDS = {
+    "Send": ("node", "arg"),
+    "Command": ("graph", "update", "resume", "goto"),
+    "Overwrite": ("value",),
+}
+
+
 def _public_fields(value: Any) -> dict[str, Any]:
     """The fields of a ``Send``/``Command``/``Overwrite``, whatever their implementation."""
+    documented = _DOCUMENTED_FIELDS.get(type(value).__name__)
+    if documented is not None:
+        return {name: getattr(value, name, "<missing>") for name in documented}
     if hasattr(value, "_asdict"):
         return dict(value._asdict())
     if dataclasses.is_dataclass(value):
