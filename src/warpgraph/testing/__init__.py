@@ -5,6 +5,7 @@ Re-exports only; each concept lives in its own private module.
 
 from __future__ import annotations
 
+from warpgraph.testing._clock import Measurement, VirtualClock
 from warpgraph.testing._fake_errors import (
     FakeProviderError,
     FakeRateLimitError,
@@ -24,10 +25,16 @@ from warpgraph.testing._fake_types import (
     count_tokens,
     tokenize,
 )
+from warpgraph.testing._loop import VirtualTimeLoop, current_clock
 from warpgraph.testing._snapshot_store import GraphSnapshot, SnapshotMismatchError
 from warpgraph.testing._trace import CriticalPath, Trace
 from warpgraph.testing._trace_assert import TraceAssertionError
 from warpgraph.testing._trace_spans import Span, Step
+from warpgraph.testing._vt_errors import (
+    VirtualTimeBudgetExceeded,
+    VirtualTimeDeadlock,
+    VirtualTimeLivelock,
+)
 
 __all__: list[str] = [
     "Chunk",
@@ -41,6 +48,7 @@ __all__: list[str] = [
     "GraphSnapshot",
     "LLMCall",
     "Latency",
+    "Measurement",
     "Message",
     "RandomFailures",
     "Request",
@@ -53,6 +61,12 @@ __all__: list[str] = [
     "ToolCallRecord",
     "Trace",
     "TraceAssertionError",
+    "VirtualClock",
+    "VirtualTimeBudgetExceeded",
+    "VirtualTimeDeadlock",
+    "VirtualTimeLivelock",
+    "VirtualTimeLoop",
     "count_tokens",
+    "current_clock",
     "tokenize",
 ]
