@@ -14,6 +14,7 @@ from . import (  # noqa: F401  (importing a case module registers its cases)
     _cases_flow,
     _cases_runtime,
     _cases_state,
+    _cases_subgraph,
 )
 from ._case import CASES, Case
 from ._libs import LG
