@@ -63,6 +63,7 @@ def compile_graph(builder: StateGraph[Any], name: str) -> CompiledGraph:
             barriers=barriers,
             input_keys=tuple(inputs.channels),
             output_keys=output_keys,
+            state_keys=frozenset(state.channels),
             read_input=_input_reader(inputs, state),
             read_update=state.to_dict,
             make_state=state.make_input,
@@ -229,10 +230,11 @@ def _wanted_kwargs(action: Any) -> tuple[str, ...]:
 
 def _input_reader(inputs: SchemaInfo, state: SchemaInfo) -> Callable[[Any], dict[str, Any]]:
     readers = (inputs.to_dict, state.to_dict)
+    validate = inputs.validate
 
     def read(value: Any) -> dict[str, Any]:
         if isinstance(value, dict):
-            return value
+            return value if validate is None else validate(value)
         for reader in readers:
             converted = reader(value)
             if converted is not None:

@@ -40,6 +40,8 @@ class SchemaInfo:
     channels: dict[str, Channel]
     make_input: Callable[[dict[str, Any]], Any]
     to_dict: Callable[[Any], dict[str, Any] | None]
+    # Pydantic schemas validate a run's input (LangGraph then writes the raw values).
+    validate: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
 
 def is_schema(tp: Any) -> bool:
@@ -59,7 +61,10 @@ def read_schema(schema: Any) -> SchemaInfo:
     keys = tuple(hints)
     if _is_typeddict(schema):
         return SchemaInfo(schema, channels, _dict_input(keys), _no_object)
-    return SchemaInfo(schema, channels, _object_input(schema, keys), _object_reader(schema, keys))
+    validate = _pydantic_validator(schema, keys) if _is_pydantic(schema) else None
+    return SchemaInfo(
+        schema, channels, _object_input(schema, keys), _object_reader(schema, keys), validate
+    )
 
 
 def _is_typeddict(tp: type) -> bool:
@@ -131,6 +136,16 @@ def _object_input(schema: Any, keys: tuple[str, ...]) -> Callable[[dict[str, Any
         return schema(**{k: values[k] for k in keys if k in values})
 
     return make_input
+
+
+def _pydantic_validator(
+    schema: Any, keys: tuple[str, ...]
+) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    def validate(given: dict[str, Any]) -> dict[str, Any]:
+        schema(**given)  # raises pydantic's ValidationError, as LangGraph lets it
+        return given
+
+    return validate
 
 
 def _no_object(value: Any) -> dict[str, Any] | None:

@@ -21,7 +21,7 @@ from typing import Any
 
 from warpgraph.errors import InvalidUpdateError
 from warpgraph.runtime._program import MISSING, Channel, NodeSpec, Program
-from warpgraph.runtime._types import Overwrite, Send
+from warpgraph.runtime._types import OVERWRITE, Overwrite, Send
 
 __all__ = ["Writes", "apply_writes", "plan_step", "route"]
 
@@ -56,6 +56,8 @@ def apply_writes(
         current = values.get(key, MISSING)
         overwritten = False
         for value in pending:
+            if type(value) is dict:
+                value = _overwrite_from_dict(value)
             if type(value) is Overwrite:
                 if overwritten:
                     raise InvalidUpdateError(
@@ -67,6 +69,15 @@ def apply_writes(
                 current = value if current is MISSING else reducer(current, value)
         values[key] = current
     return set(by_key)
+
+
+def _overwrite_from_dict(value: dict[Any, Any]) -> Any:
+    """LangGraph's serialized overwrites, as an ``Overwrite``; other dicts unchanged."""
+    if len(value) == 1 and OVERWRITE in value:
+        return Overwrite(value[OVERWRITE])
+    if len(value) == 2 and value.get("type") == OVERWRITE and "value" in value:
+        return Overwrite(value["value"])
+    return value
 
 
 def _conflict(key: str, tasks: Sequence[Writes], step: int) -> InvalidUpdateError:

@@ -114,28 +114,30 @@ class TaskCaller:
 
     async def run_one(self, node: NodeSpec, step: int) -> Outcome:
         """The only task of its step: awaited directly, no asyncio task created."""
-        if self.observer is not None:
+        arg = node.make_input(self.values)
+        task_id = ""
+        if self.observer is not None or self.stream_tasks:
             self.start_step(step, (node,), ())
-        return await self.task(node, node.make_input(self.values), None, step)
+            task_id = self.announce(node, arg, None, step)
+        return await self.task(node, arg, None, step, task_id)
 
-    async def run_pull(self, node: NodeSpec, step: int) -> Outcome:
-        return await self.task(node, node.make_input(self.values), None, step)
-
-    async def run_push(self, node: NodeSpec, arg: Any, index: int, step: int) -> Outcome:
-        return await self.task(node, arg, index, step)
+    def announce(self, node: NodeSpec, arg: Any, send_index: int | None, step: int) -> str:
+        """Name a task and stream its start; a step announces all its tasks before any runs."""
+        if not self.stream_tasks and self.observer is None:
+            return ""
+        task_id = self.observer.new_task_id(step) if self.observer else str(uuid.uuid4())
+        if self.stream_tasks:
+            triggers = node.triggers if send_index is None else ("__pregel_push",)
+            start = {"id": task_id, "name": node.name, "input": arg, "triggers": triggers}
+            self._emit_task(step, "task", start)
+        return task_id
 
     # -- one task ------------------------------------------------------------------------
 
-    async def task(self, node: NodeSpec, arg: Any, send_index: int | None, step: int) -> Outcome:
+    async def task(
+        self, node: NodeSpec, arg: Any, send_index: int | None, step: int, task_id: str
+    ) -> Outcome:
         """Run ``node`` on ``arg``; return its writes, goto targets and Sends."""
-        task_id = ""
-        if self.stream_tasks or self.observer is not None:
-            task_id = self.observer.new_task_id(step) if self.observer else str(uuid.uuid4())
-        if self.stream_tasks:
-            triggers = node.triggers if send_index is None else ("__pregel_push",)
-            self._emit_task(
-                step, "task", {"id": task_id, "name": node.name, "input": arg, "triggers": triggers}
-            )
         if self.semaphore is not None:
             async with self.semaphore:
                 result = await self._call(node, arg, task_id, send_index, step)
@@ -263,7 +265,8 @@ class TaskCaller:
     # -- reading results -----------------------------------------------------------------
 
     def _read(self, node: NodeSpec, result: Any) -> Outcome:
-        if node.is_subgraph:  # a subgraph's output: keep the keys this graph shares with it
+        if node.is_subgraph and type(result) is dict:
+            # A subgraph's output: keep the keys this graph shares with it.
             channels = self.program.channels
             result = {k: v for k, v in result.items() if k in channels}
         if type(result) is dict:

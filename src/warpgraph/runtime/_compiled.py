@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_RECURSION_LIMIT", "STREAM_MODES", "CompiledGraph"]
 
 DEFAULT_RECURSION_LIMIT = 10007  # LangGraph 1.2's default (verified by running it)
+BATCH_RECURSION_LIMIT = 25  # ... except under batch/abatch (also verified)
 STREAM_MODES = frozenset({"values", "updates", "tasks", "debug", "custom"})
 _NO_MODES: frozenset[str] = frozenset()
 _DONE = object()
@@ -326,11 +327,16 @@ def _batch_configs(
     config: dict[str, Any] | Sequence[dict[str, Any]] | None, count: int
 ) -> list[dict[str, Any]]:
     if config is None or isinstance(config, dict):
-        return [dict(config or {}) for _ in range(count)]
-    configs = list(config)
-    if len(configs) != count:
-        raise ValueError(
-            f"batch got {count} inputs but {len(configs)} configs; pass one config per "
-            "input or a single config for all"
-        )
-    return [dict(c) for c in configs]
+        configs = [dict(config or {}) for _ in range(count)]
+    else:
+        configs = [dict(c) for c in config]
+        if len(configs) != count:
+            raise ValueError(
+                f"batch got {count} inputs but {len(configs)} configs; pass one config per "
+                "input or a single config for all"
+            )
+    for cfg in configs:
+        # LangGraph's batch goes through langchain-core's config defaults, whose
+        # recursion_limit is 25, not the 10007 invoke and stream use.
+        cfg.setdefault("recursion_limit", BATCH_RECURSION_LIMIT)
+    return configs

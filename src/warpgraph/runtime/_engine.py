@@ -19,7 +19,7 @@ import asyncio
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from warpgraph.errors import EmptyInputError, GraphRecursionError, InvalidUpdateError
+from warpgraph.errors import EmptyInputError, GraphRecursionError
 from warpgraph.runtime._apply import apply_writes, plan_step, route
 from warpgraph.runtime._calls import Observer, TaskCaller
 from warpgraph.runtime._context import Runtime
@@ -79,6 +79,11 @@ class Run:
         values = self.values
         return {k: values[k] for k in self.program.output_keys if k in values}
 
+    def snapshot(self) -> dict[str, Any]:
+        """A ``values`` stream chunk: every state key that has a value (not only outputs)."""
+        values = self.values
+        return {k: v for k, v in values.items() if k in self.program.state_keys}
+
     async def execute(self, data: Any, *, lenient: bool = False) -> dict[str, Any]:
         """Run to completion from input ``data``; return the final output.
 
@@ -115,8 +120,8 @@ class Run:
                 updated, triggered, sends = await self._step(step, pull, pushes, barrier_seen)
             caller.finish_step(step)
             if emit_values and updated and sink is not None:
-                if not updated.isdisjoint(program.output_keys):
-                    sink("values", self.output())
+                if not updated.isdisjoint(program.state_keys):
+                    sink("values", self.snapshot())
 
     async def _start(self, data: Any, lenient: bool) -> tuple[set[str], Sequence[Send]]:
         """Apply the input as step 0's writes and route from START."""
@@ -127,18 +132,13 @@ class Run:
                 "state values, e.g. ainvoke({'key': value})"
             )
         given = program.read_input(data)
-        channels, input_keys = program.channels, program.input_keys
-        for key in given:
-            if key not in channels and not lenient:
-                raise InvalidUpdateError(
-                    f"Input key '{key}' is not in the state of graph '{program.name}'; "
-                    f"known keys: {sorted(channels)}"
-                )
+        # As in LangGraph, input keys outside the input schema are dropped, not rejected.
+        input_keys = program.input_keys
         writes = [(k, v) for k, v in given.items() if k in input_keys]
         if writes:
             apply_writes(program.channels, self.values, (("__input__", writes),), 0)
             if self.sink is not None and "values" in self.modes:
-                self.sink("values", self.output())
+                self.sink("values", self.snapshot())
         start = program.start
         gotos, sends = await self.caller.branch_targets(start, ())
         return route(program, ((start, gotos, sends),), [])
@@ -157,8 +157,17 @@ class Run:
         push_nodes = [nodes[send.node] for send in pushes]
         caller.start_step(step, pull, push_nodes)
         # Execution order is LangGraph's: Send tasks first, then node tasks by name.
-        coros = [caller.run_push(nodes[s.node], s.arg, i, step) for i, s in enumerate(pushes)]
-        coros += [caller.run_pull(node, step) for node in pull]
+        values = self.values
+        planned: list[tuple[NodeSpec, Any, int | None]] = [
+            (node, send.arg, i)
+            for i, (node, send) in enumerate(zip(push_nodes, pushes, strict=True))
+        ]
+        planned += [(node, node.make_input(values), None) for node in pull]
+        ids = [caller.announce(node, arg, index, step) for node, arg, index in planned]
+        coros = [
+            caller.task(node, arg, index, step, task_id)
+            for (node, arg, index), task_id in zip(planned, ids, strict=True)
+        ]
         results = await run_concurrently(coros)
         # Apply order: node tasks by name, then Send tasks by index.
         n_push = len(pushes)

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Final, TypeAlias
 
 __all__ = ["END", "START", "Command", "Overwrite", "Send"]
 
+OVERWRITE: Final = "__overwrite__"
 START: Final = "__start__"
 END: Final = "__end__"
 
@@ -30,9 +31,15 @@ class Send:
 
 @dataclass(frozen=True, slots=True)
 class Overwrite:
-    """Replace a reducer key's value instead of reducing into it (once per key per step)."""
+    """Replace a reducer key's value instead of reducing into it (once per key per step).
+
+    ``type`` is a constant marker kept for LangGraph compatibility: LangGraph also
+    accepts an overwrite in its serialized forms ``{"__overwrite__": value}`` and
+    ``{"value": value, "type": "__overwrite__"}``, and so does warpgraph.
+    """
 
     value: Any
+    type: str = OVERWRITE
 
 
 Goto: TypeAlias = "str | Send | Sequence[str | Send]"
