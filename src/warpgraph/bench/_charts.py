@@ -16,7 +16,7 @@ import matplotlib as mpl
 from matplotlib.figure import Figure
 
 from warpgraph.bench._analysis import LANGGRAPH_FACTOR, Row
-from warpgraph.bench._format import PEER_TITLES
+from warpgraph.bench._format import PEER_TITLES, plural
 from warpgraph.bench._results import Result
 
 __all__ = ["cost_chart", "ratio_chart", "throughput_chart"]
@@ -65,7 +65,7 @@ def cost_chart(title: str, unit: str, results: Sequence[Result]) -> str:
         )
     axes.set_xscale("log")
     axes.set_yscale("log")
-    axes.set_xlabel(f"size ({unit}s)")
+    axes.set_xlabel(f"size ({plural(unit)})")
     axes.set_ylabel("seconds per run (median)")
     axes.set_title(title, loc="left", fontsize=11)
     axes.legend(frameon=False, fontsize=8)

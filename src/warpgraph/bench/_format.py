@@ -22,6 +22,7 @@ __all__ = [
     "format_ratio",
     "format_seconds",
     "header_facts",
+    "plural",
     "tables",
 ]
 
@@ -36,6 +37,11 @@ def format_seconds(seconds: float | None) -> str:
         if abs(seconds) >= scale:
             return f"{seconds / scale:.3g} {unit}"
     return f"{seconds / 1e-9:.3g} ns"
+
+
+def plural(unit: str) -> str:
+    """``branch`` -> ``branches``, ``node`` -> ``nodes``."""
+    return unit + ("es" if unit.endswith(("ch", "sh", "s", "x")) else "s")
 
 
 def format_ratio(ratio: float | None) -> str:
@@ -88,7 +94,7 @@ def _scheduler_table(rows: Sequence[Row], with_verdicts: bool) -> Table:
         columns.append("vs baseline")
     cells = []
     for row in rows:
-        line = [row.title, f"{row.size:,} {row.unit}s"]
+        line = [row.title, f"{row.size:,} {plural(row.unit)}"]
         for peer in peers:
             median, per_unit = row.medians.get(peer), row.per_unit(peer)
             line.append(
@@ -169,7 +175,7 @@ def _generic_table(key: str, title: str, rows: Sequence[Row], with_verdicts: boo
         columns.append("vs baseline")
     cells = []
     for row in rows:
-        line = [row.title, f"{row.size:,} {row.unit}s"]
+        line = [row.title, f"{row.size:,} {plural(row.unit)}"]
         line += [format_seconds(row.medians.get(peer)) for peer in peers]
         if with_verdicts:
             line.append(_verdict_cell(row))

@@ -85,7 +85,7 @@ def _cost_charts(results: Sequence[Result]) -> str:
     )
 
 
-def _throughput_section(results: Sequence[Result]) -> str:
+def _throughput_section(results: Sequence[Result], gantt: tuple[str | None, str]) -> str:
     ours = [r for r in results if r.group == "throughput"]
     parts = []
     if ours:
@@ -96,7 +96,7 @@ def _throughput_section(results: Sequence[Result]) -> str:
                 "Runs per second of real time against concurrent runs.",
             )
         )
-    svg, caption = traced_run_svg()
+    svg, caption = gantt
     if svg is not None:
         parts.append(_figure("gantt", svg, caption))
     else:
@@ -107,7 +107,10 @@ def _throughput_section(results: Sequence[Result]) -> str:
     )
 
 
-def render_html(report: Report, analysis: Analysis) -> str:
+def render_html(
+    report: Report, analysis: Analysis, gantt: tuple[str | None, str] | None = None
+) -> str:
+    """The page; ``gantt`` is ``(svg, caption)`` or ``(None, reason)``, traced here if omitted."""
     facts = "".join(
         f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>" for label, value in header_facts(report)
     )
@@ -137,7 +140,7 @@ def render_html(report: Report, analysis: Analysis) -> str:
         )
     body.append(_cost_charts(report.results))
     body += [_table(table) for table in table_list[1:]]
-    body.append(_throughput_section(report.results))
+    body.append(_throughput_section(report.results, gantt or traced_run_svg()))
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
