@@ -131,10 +131,11 @@ def _progress(config: pytest.Config) -> Callable[[str, float], None]:
 class GraphBench:
     """The ``graph_bench`` fixture: time an async callable (once per test)."""
 
-    def __init__(self, session: BenchSession, benchmark: Any, node: pytest.Item) -> None:
+    def __init__(self, session: BenchSession, request: pytest.FixtureRequest) -> None:
         self._session = session
-        self._benchmark = benchmark
-        self._node = node
+        self._node = request.node
+        # pytest-benchmark's fixture, requested only once a case passed its check.
+        self._benchmark = lambda: request.getfixturevalue("benchmark")
 
     def __call__(
         self,
@@ -184,9 +185,9 @@ class GraphBench:
 
 
 @pytest.fixture
-def graph_bench(request: pytest.FixtureRequest, benchmark: Any) -> GraphBench:
+def graph_bench(request: pytest.FixtureRequest) -> GraphBench:
     """Time an async callable on a persistent loop through pytest-benchmark."""
-    return GraphBench(request.config.stash[_session_key], benchmark, request.node)
+    return GraphBench(request.config.stash[_session_key], request)
 
 
 @pytest.fixture(scope="session")

@@ -102,14 +102,18 @@ class Driver:
     def measure(
         self,
         prepared: Prepared,
-        benchmark: BenchmarkFixture,
+        benchmark_fixture: Callable[[], BenchmarkFixture],
         *,
         label: str,
         clock: Clock = "real",
         min_rounds: int = 5,
         memory_units: int | None = None,
     ) -> Measurement:
-        """Check, calibrate and time ``prepared`` through pytest-benchmark's fixture."""
+        """Check, calibrate and time ``prepared`` through pytest-benchmark's fixture.
+
+        ``benchmark_fixture`` returns the fixture when called (in pytest,
+        ``lambda: request.getfixturevalue("benchmark")``).
+        """
         loop = self.loop(clock)
         started = time.perf_counter()
         prepared.check(loop.run_until_complete(prepared.call()))
@@ -124,6 +128,9 @@ class Driver:
             planned,
         )
         batch = _batch(prepared.call, calls)
+        # Asked for only now: a case that failed its check or cannot run never makes
+        # pytest-benchmark warn that its fixture went unused.
+        benchmark = benchmark_fixture()
         benchmark.pedantic(
             lambda: loop.run_until_complete(batch()),
             rounds=rounds,

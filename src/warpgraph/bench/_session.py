@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,7 +92,7 @@ class BenchSession:
     def measure_case(
         self,
         case: Case,
-        benchmark: BenchmarkFixture,
+        benchmark: Callable[[], BenchmarkFixture],
         progress: Progress,
         *,
         name: str = "",
@@ -135,7 +135,7 @@ class BenchSession:
     def measure_call(
         self,
         call: Call,
-        benchmark: BenchmarkFixture,
+        benchmark: Callable[[], BenchmarkFixture],
         progress: Progress,
         *,
         name: str,
