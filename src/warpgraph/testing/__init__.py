@@ -5,6 +5,8 @@ Re-exports only; each concept lives in its own private module.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from warpgraph.testing._clock import Measurement, VirtualClock
 from warpgraph.testing._fake_errors import (
     FakeProviderError,
@@ -39,7 +41,9 @@ from warpgraph.testing._vt_errors import (
 __all__: list[str] = [
     "Chunk",
     "CriticalPath",
+    "FakeChatModel",
     "FakeLLM",
+    "FakeOpenAI",
     "FakeProviderError",
     "FakeRateLimitError",
     "FakeServerError",
@@ -68,5 +72,27 @@ __all__: list[str] = [
     "VirtualTimeLoop",
     "count_tokens",
     "current_clock",
+    "fake_embedding",
     "tokenize",
 ]
+
+if TYPE_CHECKING:
+    from warpgraph.testing._fake_langchain import FakeChatModel
+    from warpgraph.testing._fake_openai import FakeOpenAI, fake_embedding
+
+# Loaded on first use: FakeOpenAI needs httpx and respx, FakeChatModel needs langchain-core,
+# and warpgraph.testing must import without either.
+_LAZY = {
+    "FakeChatModel": "warpgraph.testing._fake_langchain",
+    "FakeOpenAI": "warpgraph.testing._fake_openai",
+    "fake_embedding": "warpgraph.testing._fake_openai",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'warpgraph.testing' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
