@@ -55,8 +55,6 @@ class Case:
         unknown = set(self.checks) - ALL_CHECKS
         if unknown:
             raise ValueError(f"case {self.name!r}: unknown checks {sorted(unknown)}")
-        if (self.expect is MISSING) == (self.raises is None):
-            raise ValueError(f"case {self.name!r}: pin exactly one of expect= or raises=")
 
 
 CASES: list[Case] = []
@@ -83,6 +81,8 @@ def case(
 
     def register(build: Callable[[Lib], Any]) -> Callable[[Lib], Any]:
         name = build.__name__
+        if (expect is MISSING) == (raises is None):
+            raise ValueError(f"case {name!r}: pin exactly one of expect= or raises=")
         if any(c.name == name for c in CASES):
             raise ValueError(f"two conformance cases are named {name!r}; rename one")
         CASES.append(

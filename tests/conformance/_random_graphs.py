@@ -1,0 +1,278 @@
+"""Random graphs for the conformance property: a spec, a hypothesis strategy, a builder.
+
+A ``GraphSpec`` is plain data (so hypothesis can shrink it and print it): nodes,
+plain edges, waiting edges, conditional edges, entry edges and a recursion limit.
+``build(spec)`` turns it into the same graph on either library.
+
+Every node logs ``"<name>@<total>"`` to ``log`` (``operator.add``), adds its
+``delta`` to ``total`` (``operator.add`` on ints) and may write ``total`` to one of
+two *shared* last-value keys, so two nodes writing the same one in a step raise
+``InvalidUpdateError`` on both sides. A node may instead return
+``Command(goto=..., update=...)``. Routing functions are deterministic functions of
+the state they see: ``(total + len(log)) % len(outcomes)`` picks an outcome, which
+is a node name, ``END``, a list of names, or ``Send``s (possibly mixed with a name).
+
+Runaway growth is kept out by construction: a ``Send`` may only target a node whose
+own conditional edges send nothing, so parallel tasks never compound step after step;
+loops still happen and end at the recursion limit (``GraphRecursionError`` on both).
+"""
+
+import asyncio
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, TypedDict
+
+from hypothesis import strategies as st
+
+from ._case import Case
+from ._libs import Lib
+
+END = "__end__"  # stands for the library's END in specs; both libraries spell it so
+VALUE_KEYS = ("v0", "v1")
+
+
+class RandomState(TypedDict):
+    log: Annotated[list[str], operator.add]
+    total: Annotated[int, operator.add]
+    v0: int
+    v1: int
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    name: str
+    is_async: bool
+    delta: int
+    value_key: str | None
+    goto: tuple[str, ...] | None  # return Command(goto=...) with these targets
+    defer: bool
+    yields: int  # async nodes give the loop this many turns, to shuffle completion order
+
+
+#: An outcome of a routing function: ("name", n) | ("names", (n, ...)) |
+#: ("sends", ((target, arg_total), ...), extra_name_or_None)
+Outcome = tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class BranchSpec:
+    source: str  # a node name or "__start__"
+    outcomes: tuple[Outcome, ...]
+    path_map: str | None  # None, "list" or "dict"
+    is_async: bool
+
+
+@dataclass(frozen=True)
+class GraphSpec:
+    nodes: tuple[NodeSpec, ...]
+    entry: tuple[str, ...]
+    edges: tuple[tuple[str, str], ...]
+    waiting: tuple[tuple[tuple[str, ...], str], ...]
+    branches: tuple[BranchSpec, ...]
+    recursion_limit: int
+    start_total: int
+
+    @property
+    def is_async(self) -> bool:
+        return any(n.is_async for n in self.nodes) or any(b.is_async for b in self.branches)
+
+    def as_case(self) -> Case:
+        checks = ("invoke", "updates", "values")
+        return Case(
+            name="random_graph",
+            build=lambda lib: build(self, lib),
+            input={"log": [], "total": self.start_total},
+            config={"recursion_limit": self.recursion_limit},
+            checks=checks,
+            async_only=self.is_async,
+        )
+
+
+def _node(spec: NodeSpec, lib: Lib) -> Callable[[Any], Any]:
+    def update(state: Any) -> dict[str, Any]:
+        # a Send's argument is a partial state, hence .get
+        total = state.get("total", 0)
+        out: dict[str, Any] = {"log": [f"{spec.name}@{total}"], "total": spec.delta}
+        if spec.value_key is not None:
+            out[spec.value_key] = total
+        return out
+
+    def result(state: Any) -> Any:
+        if spec.goto is None:
+            return update(state)
+        goto = [lib.END if g == END else g for g in spec.goto]
+        return lib.Command(goto=goto, update=update(state))
+
+    if not spec.is_async:
+        return result
+
+    async def run(state: Any) -> Any:
+        for _ in range(spec.yields):
+            await asyncio.sleep(0)
+        return result(state)
+
+    return run
+
+
+def _route(spec: BranchSpec, lib: Lib) -> Any:
+    def resolve(outcome: Outcome, index: int) -> Any:
+        kind = outcome[0]
+        if spec.path_map == "dict":
+            return f"o{index}"  # the path_map dict translates labels to nodes
+        if kind == "name":
+            return lib.END if outcome[1] == END else outcome[1]
+        if kind == "names":
+            return list(outcome[1])
+        sends: list[Any] = [lib.Send(target, {"total": arg}) for target, arg in outcome[1]]
+        return sends if outcome[2] is None else [outcome[2], *sends]
+
+    def route(state: Any) -> Any:
+        index = (state.get("total", 0) + len(state.get("log", []))) % len(spec.outcomes)
+        return resolve(spec.outcomes[index], index)
+
+    if not spec.is_async:
+        return route
+
+    async def aroute(state: Any) -> Any:
+        await asyncio.sleep(0)
+        return route(state)
+
+    return aroute
+
+
+def _path_map(spec: BranchSpec, lib: Lib) -> Any:
+    def target(name: str) -> str:
+        return lib.END if name == END else name
+
+    if spec.path_map == "dict":
+        return {f"o{i}": target(o[1]) for i, o in enumerate(spec.outcomes)}
+    if spec.path_map == "list":
+        names = {n for o in spec.outcomes for n in ([o[1]] if o[0] == "name" else o[1])}
+        return [target(n) for n in sorted(names)]
+    return None
+
+
+def build(spec: GraphSpec, lib: Lib) -> Any:
+    """The graph ``spec`` describes, built with ``lib``."""
+    g = lib.StateGraph(RandomState)
+    for node in spec.nodes:
+        g.add_node(node.name, _node(node, lib), defer=node.defer)
+    for name in spec.entry:
+        g.add_edge(lib.START, name)
+    for source, target in spec.edges:
+        g.add_edge(source, lib.END if target == END else target)
+    for sources, target in spec.waiting:
+        g.add_edge(list(sources), target)
+    for branch in spec.branches:
+        source = lib.START if branch.source == "__start__" else branch.source
+        g.add_conditional_edges(source, _route(branch, lib), _path_map(branch, lib))
+    return g.compile()
+
+
+@st.composite
+def graph_specs(draw: st.DrawFn, max_nodes: int = 6) -> GraphSpec:
+    """Random ``GraphSpec``s; see the module docstring for what they contain."""
+    count = draw(st.integers(1, max_nodes))
+    # half the graphs are all-sync, so the sync API gets its share of examples
+    may_be_async = draw(st.booleans())
+    names = [f"n{i}" for i in range(count)]
+    targets = st.sampled_from([*names, END])
+
+    # which nodes have sending branches decides which nodes may be sent to
+    senders = set(draw(st.lists(st.sampled_from(["__start__", *names]), max_size=2, unique=True)))
+    send_targets = [n for n in names if n not in senders]
+
+    branches = []
+    branch_sources = draw(st.lists(st.sampled_from(["__start__", *names]), max_size=3, unique=True))
+    for source in sorted(set(branch_sources) | senders):
+        sends = source in senders and bool(send_targets)
+        sendable = send_targets if sends else []
+        branches.append(draw(_branches(source, names, targets, sendable, may_be_async)))
+
+    entry = draw(st.lists(st.sampled_from(names), max_size=2, unique=True))
+    if not entry and not any(b.source == "__start__" for b in branches):
+        entry = [names[0]]
+    nodes = tuple(
+        draw(_nodes(name, _later(names, i), may_be_async)) for i, name in enumerate(names)
+    )
+    # plain edges and Command gotos point forward (or to END), so loops come from
+    # conditional edges, whose state-dependent choice often leaves the loop
+    edges = draw(
+        st.lists(
+            st.integers(0, count - 1).flatmap(
+                lambda i: st.tuples(st.just(names[i]), _later(names, i))
+            ),
+            max_size=count + 1,
+        )
+    )
+    waiting: list[tuple[tuple[str, ...], str]] = []
+    if count > 1:
+        sources = st.lists(st.sampled_from(names), min_size=2, max_size=3, unique=True)
+        waiting = draw(st.lists(st.tuples(sources.map(tuple), st.sampled_from(names)), max_size=2))
+    return GraphSpec(
+        nodes=nodes,
+        entry=tuple(entry),
+        edges=tuple(dict.fromkeys(edges)),
+        waiting=tuple(waiting),
+        branches=tuple(branches),
+        recursion_limit=draw(st.integers(3, 12)),
+        start_total=draw(st.integers(0, 5)),
+    )
+
+
+def _later(names: list[str], index: int) -> st.SearchStrategy[str]:
+    """A node after ``names[index]``, or END."""
+    return st.sampled_from([*names[index + 1 :], END])
+
+
+@st.composite
+def _nodes(
+    draw: st.DrawFn, name: str, targets: st.SearchStrategy[str], may_be_async: bool
+) -> NodeSpec:
+    is_async = may_be_async and draw(st.booleans())
+    return NodeSpec(
+        name=name,
+        is_async=is_async,
+        delta=draw(st.integers(0, 3)),
+        value_key=draw(st.none() | st.sampled_from(VALUE_KEYS)),
+        goto=draw(st.none() | st.lists(targets, min_size=1, max_size=2).map(tuple)),
+        defer=draw(st.integers(0, 7)) == 0,
+        yields=draw(st.integers(0, 2)) if is_async else 0,
+    )
+
+
+@st.composite
+def _branches(
+    draw: st.DrawFn,
+    source: str,
+    names: list[str],
+    targets: st.SearchStrategy[str],
+    send_targets: list[str],
+    may_be_async: bool,
+) -> BranchSpec:
+    name_outcome = targets.map(lambda n: ("name", n))
+    names_outcome = st.lists(st.sampled_from(names), min_size=1, max_size=3, unique=True).map(
+        lambda ns: ("names", tuple(ns))
+    )
+    outcome = name_outcome | names_outcome
+    if send_targets:
+        sends = st.lists(
+            st.tuples(st.sampled_from(send_targets), st.integers(0, 9)), min_size=0, max_size=3
+        )
+        extra = st.none() | st.sampled_from(names)
+        outcome = outcome | st.tuples(st.just("sends"), sends.map(tuple), extra)
+    outcomes = tuple(draw(st.lists(outcome, min_size=1, max_size=3)))
+    only_names = all(o[0] == "name" for o in outcomes)
+    no_sends = all(o[0] != "sends" for o in outcomes)
+    path_maps: list[str | None] = [None]
+    if no_sends:
+        path_maps.append("list")
+    if only_names:
+        path_maps.append("dict")
+    return BranchSpec(
+        source=source,
+        outcomes=outcomes,
+        path_map=draw(st.sampled_from(path_maps)),
+        is_async=may_be_async and draw(st.integers(0, 3)) == 0,
+    )

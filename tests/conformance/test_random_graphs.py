@@ -1,0 +1,44 @@
+"""The conformance property: random graphs behave on warpgraph exactly as on LangGraph.
+
+For every generated graph (see ``_random_graphs``) the final output, the ``updates``
+stream and the ``values`` stream must match LangGraph's, or both must raise the same
+error class. Graphs with async nodes or routers run through the async API.
+
+Settings come from a hypothesis profile chosen by ``WARPGRAPH_CONFORMANCE_PROFILE``:
+
+* ``ci`` (default): 200 examples, derandomized (the same examples on every run),
+  no deadline (timings on a shared machine are noisy) and no example database;
+* ``deep``: 2000 random examples with the database on, for hunting by hand.
+"""
+
+import os
+
+from hypothesis import HealthCheck, given, note, settings
+
+from ._random_graphs import GraphSpec, graph_specs
+from ._runner import mismatches
+
+settings.register_profile(
+    "conformance-ci",
+    max_examples=200,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "conformance-deep",
+    max_examples=2000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+PROFILE = "conformance-" + os.environ.get("WARPGRAPH_CONFORMANCE_PROFILE", "ci")
+
+
+@settings(settings.get_profile(PROFILE))
+@given(spec=graph_specs())
+def test_random_graphs_behave_as_on_langgraph(spec: GraphSpec) -> None:
+    note(f"graph spec: {spec!r}")
+    reports = mismatches(spec.as_case())
+    assert not reports, "warpgraph differs from LangGraph:\n\n" + "\n\n".join(reports)
