@@ -168,7 +168,8 @@ class FakeLLM:
     ``responses`` is a list of answers (a script; it never wraps around), a callable
     ``(Request) -> answer``, or rules ``{substring | regex | predicate: answer}``; an
     answer is text, a ``ToolCall``, a list of them, an assistant ``Message``, or an
-    exception to raise. ``latency`` is seconds, a per-call list, or a ``Latency``.
+    exception to raise; with no responses it answers ``"echo: <prompt>"``.
+    ``latency`` is seconds, a per-call list, or a ``Latency``.
     ``capacity`` caps concurrent requests (the rest queue), ``rpm``/``tpm`` cap
     requests/tokens per sliding minute (``on_limit="raise"`` refuses with
     ``FakeRateLimitError``; ``"queue"`` waits), and ``failures`` injects errors by

@@ -3,7 +3,8 @@
 * A **script** is a list, answered in order. It never wraps around: the call after
   the last answer raises ``ScriptExhaustedError`` naming the call and its prompt,
   because a fake that silently starts over hides the bug that called it too often.
-* A **callable** ``(request) -> answer`` answers any number of calls.
+* A **callable** ``(request) -> answer`` answers any number of calls. A fake given
+  no responses at all answers ``"echo: <prompt>"``, for tests about timing only.
 * **Rules** map a substring or a compiled regex (searched in the prompt, the last
   message's text) or a predicate ``(request) -> bool`` to an answer; the first
   matching rule wins, and a prompt no rule matches raises ``ScriptExhaustedError``.
@@ -44,7 +45,7 @@ class Script:
         self._fn: Callable[[Request], Any] | None = None
         self._used = 0
         if responses is None:
-            self._items = []
+            self._fn = echo
         elif isinstance(responses, Mapping):
             self._rules = list(responses.items())
             for key, _ in self._rules:
@@ -96,6 +97,11 @@ class Script:
             )
         assert self._fn is not None
         return self._fn(request)
+
+
+def echo(request: Request) -> str:
+    """The answer of a fake given no responses at all: ``"echo: <prompt>"``."""
+    return f"echo: {request.prompt}"
 
 
 def _matches(key: Any, request: Request) -> bool:
