@@ -32,8 +32,38 @@ def ini(pytester: pytest.Pytester) -> None:
     )
 
 
-def write_agent(pytester: pytest.Pytester, query: str) -> None:
-    pytester.makepyfile(test_agent=AGENT.format(query=query))
+REAL_AGENT = """
+from typing import TypedDict
+from warpgraph import START, StateGraph
+from warpgraph.testing import FakeTool, VirtualClock
+
+QUERY = {query!r}
+
+class State(TypedDict, total=False):
+    city: str
+    answer: str
+
+def test_agent(graph_snapshot):
+    search = FakeTool("search", "sunny", latency=0.5)
+
+    async def act(state):
+        return {{"answer": await search.ainvoke({{"query": QUERY + state["city"]}})}}
+
+    builder = StateGraph(State)
+    builder.add_node("act", act)
+    builder.add_edge(START, "act")
+    VirtualClock().run(builder.compile().ainvoke({{"city": "Paris"}}))
+    graph_snapshot.assert_match(timings=True)
+"""
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    # Hypothesis's plugin re-imports hypothesis (seconds) in every in-process run; not needed.
+    return pytester.runpytest("-p", "no:randomly", "-p", "no:hypothesispytest", *args)
+
+
+def write_agent(pytester: pytest.Pytester, query: str, *, real: bool = False) -> None:
+    pytester.makepyfile(test_agent=(REAL_AGENT if real else AGENT).format(query=query))
 
 
 def test_graph_trace_records_every_run_of_sync_and_async_tests(pytester: pytest.Pytester) -> None:
@@ -67,7 +97,7 @@ def test_graph_trace_records_every_run_of_sync_and_async_tests(pytester: pytest.
             assert active_subscribers() == ()
         """
     )
-    pytester.runpytest("-p", "no:randomly").assert_outcomes(passed=4)
+    run(pytester).assert_outcomes(passed=4)
 
 
 def test_a_failing_assertion_shows_the_gantt_chart_and_no_harness_frames(
@@ -84,7 +114,7 @@ def test_a_failing_assertion_shows_the_gantt_chart_and_no_harness_frames(
             graph_trace.assert_parallel("summarize", "analyze")
         """
     )
-    result = pytester.runpytest("-p", "no:randomly")
+    result = run(pytester)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -100,7 +130,7 @@ def test_a_failing_assertion_shows_the_gantt_chart_and_no_harness_frames(
 
 def test_snapshots_round_trip_through_update_and_compare(pytester: pytest.Pytester) -> None:
     write_agent(pytester, "weather in Paris")
-    missing = pytester.runpytest("-p", "no:randomly")
+    missing = run(pytester)
     missing.assert_outcomes(failed=1)
     missing.stdout.fnmatch_lines(
         [
@@ -111,23 +141,26 @@ def test_snapshots_round_trip_through_update_and_compare(pytester: pytest.Pytest
     path = pytester.path / "__snapshots__" / "test_agent" / "test_agent.json"
     assert not path.exists()
 
-    written = pytester.runpytest("-p", "no:randomly", "--graph-snapshot-update")
+    written = run(pytester, "--graph-snapshot-update")
     written.assert_outcomes(passed=1)
     written.stdout.fnmatch_lines(["*warpgraph snapshots*", "written: __snapshots__/*.json"])
     stored = json.loads(path.read_text(encoding="utf-8"))
     assert [step["nodes"] for step in stored["runs"][0]["steps"]] == [["plan"], ["act"]]
     assert stored["runs"][0]["output"] == {"answer": "sunny"}
 
-    again = pytester.runpytest("-p", "no:randomly")
+    again = run(pytester)
     again.assert_outcomes(passed=1)
     assert "warpgraph snapshots" not in again.stdout.str()
 
 
-def test_a_changed_tool_argument_fails_the_snapshot_with_a_diff(pytester: pytest.Pytester) -> None:
-    write_agent(pytester, "weather in Paris")
-    pytester.runpytest("-p", "no:randomly", "--graph-snapshot-update").assert_outcomes(passed=1)
-    write_agent(pytester, "weather in Rome")
-    result = pytester.runpytest("-p", "no:randomly")
+@pytest.mark.parametrize("real", [False, True], ids=["scripted-run", "engine-run"])
+def test_a_changed_tool_argument_fails_the_snapshot_with_a_diff(
+    pytester: pytest.Pytester, real: bool
+) -> None:
+    write_agent(pytester, "weather in ", real=real)
+    run(pytester, "--graph-snapshot-update").assert_outcomes(passed=1)
+    write_agent(pytester, "whether in ", real=real)
+    result = run(pytester)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -136,23 +169,23 @@ def test_a_changed_tool_argument_fails_the_snapshot_with_a_diff(pytester: pytest
             "intended, run `pytest --graph-snapshot-update`",
             "E *--- snapshot",
             "E *+++ this run",
-            'E *-  * "query": "weather in Paris"',
-            'E *+  * "query": "weather in Rome"',
+            'E *-  * "query": "weather in *"',
+            'E *+  * "query": "whether in *"',
         ]
     )
 
 
 def test_unused_snapshots_are_reported_and_deleted_on_update(pytester: pytest.Pytester) -> None:
     write_agent(pytester, "weather in Paris")
-    pytester.runpytest("-p", "no:randomly", "--graph-snapshot-update").assert_outcomes(passed=1)
+    run(pytester, "--graph-snapshot-update").assert_outcomes(passed=1)
     folder = pytester.path / "__snapshots__" / "test_agent"
     (folder / "test_removed.json").write_text("{}\n", encoding="utf-8")
 
-    narrowed = pytester.runpytest("-p", "no:randomly", "test_agent.py::test_agent")
+    narrowed = run(pytester, "test_agent.py::test_agent")
     narrowed.assert_outcomes(passed=1)
     assert "unused:" not in narrowed.stdout.str()  # other tests were not collected
 
-    reported = pytester.runpytest("-p", "no:randomly")
+    reported = run(pytester)
     reported.assert_outcomes(passed=1)
     reported.stdout.fnmatch_lines(
         [
@@ -163,7 +196,7 @@ def test_unused_snapshots_are_reported_and_deleted_on_update(pytester: pytest.Py
     )
     assert (folder / "test_removed.json").exists()
 
-    cleaned = pytester.runpytest("-p", "no:randomly", "--graph-snapshot-update")
+    cleaned = run(pytester, "--graph-snapshot-update")
     cleaned.stdout.fnmatch_lines(["deleted unused: __snapshots__/test_agent/test_removed.json"])
     assert sorted(p.name for p in folder.iterdir()) == ["test_agent.json"]
 
