@@ -268,3 +268,17 @@ def test_an_httpx2_client_is_served_through_a_mock_transport() -> None:
 
     assert body["choices"][0]["message"]["content"] == "from httpx2"
     assert clock.now() == 1.0
+
+
+def test_a_sync_client_is_told_to_use_the_async_one() -> None:
+    with (
+        FakeOpenAI() as api,
+        httpx.Client() as client,
+        pytest.raises(
+            TypeError,
+            match=r"^FakeOpenAI serves async clients \(httpx\.AsyncClient, openai\.AsyncOpenAI\); "
+            r"a sync client sent POST https://fake-openai\.test/v1/chat/completions\. "
+            r"Use the async client, or call the FakeLLM's invoke\(\) directly from sync code$",
+        ),
+    ):
+        client.post(f"{api.base_url}/chat/completions", json={"messages": USER})

@@ -299,8 +299,10 @@ class FakeLLM:
             number = len(self._calls) + 1
             request = Request(request_messages, tool_specs, number)
             now = now_ns()
-            key = _fingerprint(request)
-            record = LLMCall(number, self._failed_streak.get(key, 0) + 1, request, to_seconds(now))
+            # Fingerprints cost a JSON dump; only retries after a failure need one.
+            key = _fingerprint(request) if self._failed_streak else None
+            attempt = self._failed_streak.get(key, 0) + 1 if key is not None else 1
+            record = LLMCall(number, attempt, request, to_seconds(now))
             record.task = current_task()
             self._calls.append(record)
             span = CallSpan.open("llm", self.name, number, [m.to_dict() for m in request_messages])
@@ -361,15 +363,16 @@ class FakeLLM:
         record = call.record
         with self._lock:
             record.ended = to_seconds(call.end if completed else now_ns())
-            key = _fingerprint(record.request)
             if not completed:
                 status, record.response = "cancelled", None
             elif call.error is not None:
                 status, record.error, record.response = "error", call.error, None
+                key = _fingerprint(record.request)
                 self._failed_streak[key] = self._failed_streak.get(key, 0) + 1
             else:
                 status = "ok"
-                self._failed_streak.pop(key, None)
+                if self._failed_streak:
+                    self._failed_streak.pop(_fingerprint(record.request), None)
             record.status = status
         if call.span is not None:
             output = _answer_dict(record.response) if record.response is not None else None

@@ -34,7 +34,7 @@ import hashlib
 import json
 import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from types import ModuleType, TracebackType
 from typing import Any
 
@@ -110,9 +110,18 @@ class FakeOpenAI:
 
         return module.MockTransport(handler)
 
-    async def _respx_side_effect(self, request: httpx.Request) -> httpx.Response:
-        response: httpx.Response = await self.serve(request, httpx)
-        return response
+    def _respx_side_effect(self, request: httpx.Request) -> Coroutine[Any, Any, httpx.Response]:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            # respx calls side effects synchronously for sync clients; this endpoint waits
+            # on the event loop, which a sync client in a plain thread does not have.
+            raise TypeError(
+                "FakeOpenAI serves async clients (httpx.AsyncClient, openai.AsyncOpenAI); "
+                f"a sync client sent {request.method} {request.url}. Use the async client, "
+                "or call the FakeLLM's invoke() directly from sync code"
+            ) from None
+        return self.serve(request, httpx)
 
     async def serve(self, request: Any, module: ModuleType = httpx) -> Any:
         """Answer one request (an ``httpx``-style request) with a ``module.Response``."""

@@ -210,10 +210,16 @@ def failure_for(failures: Failures, number: int) -> BaseException | None:
 
 
 def _clock() -> VirtualClock | None:
-    # Imported late: the virtual loop's module imports the package that imports us.
-    from warpgraph.testing._loop import current_clock
+    global _current_clock
+    if _current_clock is None:
+        # Imported late: the virtual loop's module imports the package that imports us.
+        from warpgraph.testing._loop import current_clock
 
-    return current_clock()
+        _current_clock = current_clock
+    return _current_clock()
+
+
+_current_clock: Callable[[], VirtualClock | None] | None = None
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
