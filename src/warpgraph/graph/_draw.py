@@ -58,8 +58,9 @@ class DrawableGraph:
                 edges += [DrawnEdge(branch.source, t, True) for t in [*names, END]]
         has_exit = {e.source for e in edges}
         edges += [DrawnEdge(n, END) for n in names if n not in has_exit]
-        unique = tuple(dict.fromkeys(edges))
-        return cls((START, *names, END), unique)
+        order = {name: i for i, name in enumerate((START, *names))}
+        unique = sorted(dict.fromkeys(edges), key=lambda e: order.get(e.source, len(order)))
+        return cls((START, *names, END), tuple(unique))
 
     def draw_mermaid(self) -> str:
         """The flowchart as Mermaid text (paste it into any Mermaid renderer)."""

@@ -16,7 +16,9 @@ is decided once per run, so a plain ``ainvoke`` of a chain pays for none of it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+import contextvars
+import types
+from collections.abc import Callable, Coroutine, Generator, Sequence
 from typing import Any
 
 from warpgraph.errors import EmptyInputError, GraphRecursionError
@@ -187,25 +189,48 @@ class Run:
         return updated, triggered, sends
 
 
-async def run_concurrently(coros: list[Any]) -> list[Any]:
-    """Await ``coros`` as concurrent tasks; on the first failure cancel the rest and raise it.
+async def run_concurrently(coros: list[Coroutine[Any, Any, Any]]) -> list[Any]:
+    """Await ``coros`` concurrently; on the first failure cancel the rest and raise it.
 
-    The failure propagates with its own type (no ExceptionGroup), as LangGraph's does.
+    Each coroutine first runs *eagerly*, in its own copy of the context, until it
+    suspends: a node that never awaits anything finishes right there and costs no
+    asyncio task at all. Only coroutines that really wait get a task, which
+    resumes them where they stopped. The failure propagates with its own type (no
+    ExceptionGroup), as LangGraph's does.
     """
     loop = asyncio.get_running_loop()
-    tasks = [loop.create_task(c) for c in coros]
+    results: list[Any] = [None] * len(coros)
+    waiting: list[tuple[int, asyncio.Task[Any]]] = []
+    for index, coro in enumerate(coros):
+        ctx = contextvars.copy_context()
+        try:
+            yielded = ctx.run(coro.send, None)
+        except StopIteration as stop:
+            results[index] = stop.value
+            continue
+        except BaseException:
+            for later in coros[index + 1 :]:
+                later.close()  # never started: close so Python does not warn
+            await _cancel_all([task for _, task in waiting])
+            raise
+        waiting.append((index, loop.create_task(_resume(coro, yielded), context=ctx)))
+    if waiting:
+        tasks = [task for _, task in waiting]
+        await _wait_all_or_first_failure(tasks)
+        for index, task in waiting:
+            results[index] = task.result()
+    return results
+
+
+async def _wait_all_or_first_failure(tasks: list[asyncio.Task[Any]]) -> None:
     try:
         _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
     except BaseException:
         # We were cancelled ourselves: take every task down with us.
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await _cancel_all(tasks)
         raise
     if pending:
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        await _cancel_all(list(pending))
     failure: BaseException | None = None
     for task in tasks:
         if task.done() and not task.cancelled():
@@ -214,4 +239,35 @@ async def run_concurrently(coros: list[Any]) -> list[Any]:
                 failure = error
     if failure is not None:
         raise failure
-    return [task.result() for task in tasks]
+
+
+async def _cancel_all(tasks: list[asyncio.Task[Any]]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+@types.coroutine
+def _resume(coro: Coroutine[Any, Any, Any], yielded: Any) -> Generator[Any, Any, Any]:
+    """Continue a coroutine that already ran up to its first suspension.
+
+    The task driving this generator waits on what the coroutine yielded (a
+    future, or None for a bare yield), then every value or exception it sends in
+    is passed on, exactly as ``yield from`` would after the first step.
+    """
+    while True:
+        try:
+            sent = yield yielded
+        except GeneratorExit:
+            coro.close()
+            raise
+        except BaseException as exc:
+            try:
+                yielded = coro.throw(exc)
+            except StopIteration as stop:
+                return stop.value
+        else:
+            try:
+                yielded = coro.send(sent)
+            except StopIteration as stop:
+                return stop.value
