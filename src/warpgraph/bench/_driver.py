@@ -118,9 +118,12 @@ class Driver:
         started = time.perf_counter()
         prepared.check(loop.run_until_complete(prepared.call()))
         first_call = time.perf_counter() - started
-        started = time.perf_counter()
-        loop.run_until_complete(prepared.call())
-        estimate = time.perf_counter() - started
+        estimate = first_call
+        if first_call < self.budget.seconds / 2:
+            # The first call paid for warm-up; time a second one to plan the rounds.
+            started = time.perf_counter()
+            loop.run_until_complete(prepared.call())
+            estimate = time.perf_counter() - started
         calls, rounds = self.budget.plan(estimate, min_rounds)
         planned = rounds * calls * estimate
         self.progress(

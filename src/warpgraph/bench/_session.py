@@ -105,6 +105,9 @@ class BenchSession:
                 f"{','.join(self.settings.peers)})"
             )
         workload = case.workload
+        reason = workload.unavailable(case.peer, case.size)
+        if reason is not None:
+            raise PeerUnavailable(reason)
         prepared = workload.prepare(case.peer, case.size)
         measurement = self.driver(progress).measure(
             prepared,

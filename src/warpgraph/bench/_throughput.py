@@ -147,13 +147,20 @@ THROUGHPUT_WORKLOADS = (
         title="Concurrent runs, three 1-s tools each",
         metric="time_per_run",
         unit="run",
-        sizes=(1000, 10000),
-        quick_sizes=(100, 1000),
+        sizes=(100, 1000, 10000),
+        quick_sizes=(30, 100),
         prepare=_prepare_runs,
         group="throughput",
         clock="virtual",
         min_rounds=3,
         measure_memory=True,
+        max_size={
+            "langgraph": (
+                1000,
+                "about 10 s per 1,000 runs here, so 10,000 would take minutes "
+                "per round; its growth is fitted from smaller sizes",
+            ),
+        },
         description=(
             "N concurrent runs of START -> three tools (1 s of virtual latency each) -> "
             "waiting-edge join, on warpgraph's virtual-time loop."

@@ -58,7 +58,16 @@ class Workload:
     # Whether to measure tracemalloc's peak per call (once, outside the timed rounds).
     measure_memory: bool = False
     description: str = ""
-    notes: Mapping[str, str] = field(default_factory=dict)  # per-peer caveats
+    # Largest size measured per peer, with the reason shown when a case is skipped:
+    # LangGraph takes about 100 s per round for 10,000 concurrent runs.
+    max_size: Mapping[str, tuple[int, str]] = field(default_factory=dict)
+
+    def unavailable(self, peer: str, size: int) -> str | None:
+        """Why this peer is not measured at this size, or None if it is."""
+        limit = self.max_size.get(peer)
+        if limit is not None and size > limit[0]:
+            return f"{self.name} on {peer} is measured up to {limit[0]:,} {self.unit}s: {limit[1]}"
+        return None
 
     def cases(self, *, quick: bool, peers: tuple[str, ...]) -> list[Case]:
         sizes = self.quick_sizes if quick else self.sizes
