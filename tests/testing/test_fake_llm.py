@@ -335,3 +335,22 @@ def test_a_cancelled_call_is_recorded_as_cancelled_at_the_cancel_time() -> None:
         2.0,
         None,
     )
+
+
+def test_the_timeline_shown_in_the_docs_is_what_a_retried_429_prints() -> None:
+    from pathlib import Path
+
+    from warpgraph.testing import FakeRateLimitError
+
+    llm = FakeLLM([FakeRateLimitError(retry_after=2), "ok"], latency=0.5)
+
+    async def main() -> None:
+        try:
+            await llm.ainvoke("hi")
+        except FakeRateLimitError as error:
+            await asyncio.sleep(error.retry_after or 0)
+            await llm.ainvoke("hi")
+
+    VirtualClock().run(main())
+    docs = (Path(__file__).parents[2] / "docs" / "fakes.md").read_text()
+    assert f"```\n{llm.timeline()}\n```" in docs
