@@ -24,6 +24,7 @@ run and applied to both libraries' chunk lists (see ``_normalize``).
 """
 
 import asyncio
+import dataclasses
 import functools
 import itertools
 import pprint
@@ -142,8 +143,13 @@ def run_raw(case: Case, lib: Lib) -> dict[str, Any]:
     return raw
 
 
-def langgraph_steps(case: Case, mode: str) -> list[int]:
-    """How many ``mode`` chunks LangGraph emits in each step, failing step excluded."""
+def langgraph_steps(case: Case, mode: str) -> tuple[list[int], Stream]:
+    """LangGraph's ``mode`` stream, and how many of its chunks each step emitted.
+
+    Both come from one ``["debug", mode]`` run: a ``mode`` chunk belongs to the step
+    of the debug event before it. After a node raised, its step is left out: which
+    of that step's chunks were emitted before the error is a race.
+    """
     steps: list[int] = []
     step, failed = 0, None
     if case.async_only:
@@ -157,12 +163,28 @@ def langgraph_steps(case: Case, mode: str) -> list[int]:
                 failed = step if failed is None else failed
         else:
             steps.append(step)
-    if run.error is not None and steps:
-        # the step in which a node raised, or the last one when the error came from
-        # outside the nodes: which of its chunks were emitted before the error is a race
-        cut = failed if failed is not None else steps[-1] + 1
-        steps = [s for s in steps if s < cut]
-    return [len(list(group)) for _, group in itertools.groupby(steps)]
+    if failed is not None:
+        steps = [s for s in steps if s < failed]
+    sizes = [len(list(group)) for _, group in itertools.groupby(steps)]
+    return sizes, Stream([chunk for kind, chunk in run.chunks if kind == mode], run.error)
+
+
+@dataclass
+class Oracle:
+    """LangGraph's raw observations of a case, and its per-step chunk counts."""
+
+    raw: dict[str, Any]
+    sizes: dict[str, list[int]]
+
+
+def observe_oracle(case: Case) -> Oracle:
+    """Run ``case`` on LangGraph: every check, with ``updates``/``custom`` split by step."""
+    modes = [mode for mode in ("updates", "custom") if mode in case.checks]
+    split = {mode: langgraph_steps(case, mode) for mode in modes}
+    rest = dataclasses.replace(case, checks=tuple(c for c in case.checks if c not in modes))
+    raw = run_raw(rest, LG)
+    raw.update({mode: stream for mode, (_, stream) in split.items()})
+    return Oracle(raw, {mode: sizes for mode, (sizes, _) in split.items()})
 
 
 def normalize(case: Case, raw: dict[str, Any], sizes: dict[str, list[int]]) -> dict[str, Any]:
@@ -235,13 +257,12 @@ def _debug_by_step(chunks: list[Any], *, drop_last: bool) -> list[Any]:
     return grouped + [c for c in chunks if not isinstance(c, dict)]
 
 
-def mismatches(case: Case, against: Lib | None = None) -> list[str]:
+def mismatches(case: Case, oracle: Oracle | None = None, against: Lib | None = None) -> list[str]:
     """One readable report per check where warpgraph (or ``against``) differs from LangGraph."""
-    wg = load_wg() if against is None else against
-    modes = [mode for mode in ("updates", "custom") if mode in case.checks]
-    sizes = {mode: langgraph_steps(case, mode) for mode in modes}
-    expected = normalize(case, run_raw(case, LG), sizes)
-    got = normalize(case, run_raw(case, wg), sizes)
+    oracle = observe_oracle(case) if oracle is None else oracle
+    lib = load_wg() if against is None else against
+    expected = normalize(case, oracle.raw, oracle.sizes)
+    got = normalize(case, run_raw(case, lib), oracle.sizes)
     reports = []
     for check in case.checks:
         if expected[check] != got[check]:

@@ -4,7 +4,8 @@ The cases live in the ``_cases_*`` modules (see ``_case`` for what a case is and
 docs/conformance.md for how to add one).
 """
 
-import dataclasses
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,9 +18,8 @@ from . import (  # noqa: F401  (importing a case module registers its cases)
     _cases_subgraph,
 )
 from ._case import CASES, Case
-from ._libs import LG
 from ._normalize import Raised, canon
-from ._runner import mismatches, run_raw
+from ._runner import Oracle, mismatches, observe_oracle
 
 
 def pinned_form(result: Any) -> Any:
@@ -31,13 +31,16 @@ def pinned_form(result: Any) -> Any:
     return canon(result)
 
 
+@pytest.fixture(scope="module")
+def oracles() -> Callable[[Case], Oracle]:
+    """LangGraph's observations of each case, run once and shared by the case's two tests."""
+    return functools.cache(observe_oracle)
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_langgraph_does_what_the_case_pins(case: Case) -> None:
-    if case.checks == ("batch", "abatch"):
-        check = "batch"
-    else:
-        check = "ainvoke" if case.async_only else "invoke"
-    result = run_raw(dataclasses.replace(case, checks=(check,)), LG)[check]
+def test_langgraph_does_what_the_case_pins(case: Case, oracles: Callable[[Case], Oracle]) -> None:
+    check = next(c for c in ("invoke", "ainvoke", "batch") if c in case.checks)
+    result = oracles(case).raw[check]
     if case.raises is not None:
         assert isinstance(result, Exception), f"LangGraph returned {result!r}"
         assert type(result).__name__ == case.raises, repr(Raised(result))
@@ -47,6 +50,6 @@ def test_langgraph_does_what_the_case_pins(case: Case) -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_warpgraph_matches_langgraph(case: Case) -> None:
-    reports = mismatches(case)
+def test_warpgraph_matches_langgraph(case: Case, oracles: Callable[[Case], Oracle]) -> None:
+    reports = mismatches(case, oracles(case))
     assert not reports, "warpgraph differs from LangGraph:\n\n" + "\n\n".join(reports)
