@@ -230,8 +230,20 @@ def test_extra_scrubs_apply_to_every_string() -> None:
 
 
 def test_rendered_documents_are_indented_utf8_json_ending_in_a_newline() -> None:
-    text = render({"city": "Zürich", "n": [1]})
-    assert text == '{\n  "city": "Zürich",\n  "n": [\n    1\n  ]\n}\n'
+    document = {"city": "Zürich", "n": [1, 2], "empty": {}, "runs": [{"x": None}], "no": []}
+    text = render(document)
+    assert text == (
+        '{\n  "city": "Zürich",\n  "n": [1, 2],\n  "empty": {},\n'
+        '  "runs": [\n    {\n      "x": null\n    }\n  ],\n  "no": []\n}\n'
+    )
+    assert json.loads(text) == document
+
+
+def test_a_long_list_of_scalars_gets_one_line_per_item() -> None:
+    items = [f"node_{i:02d}" for i in range(10)]
+    text = render({"nodes": items})
+    assert text.count("\n") == 14  # braces, key line, ten items, bracket
+    assert json.loads(text) == {"nodes": items}
 
 
 # ------------------------------------------------------------------------ files

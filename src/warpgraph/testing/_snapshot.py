@@ -50,6 +50,7 @@ _SCRUBS: tuple[tuple[re.Pattern[str], str], ...] = (
         "<datetime>",
     ),
 )
+_FLAT_WIDTH = 72
 _MAX_DEPTH = 40  # deeper than any real state; stops self-referencing values
 
 
@@ -64,8 +65,26 @@ def trajectory(
 
 
 def render(document: Mapping[str, Any]) -> str:
-    """The document as it is stored: indented JSON, non-ASCII kept, one final newline."""
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    """The document as stored: indented JSON, short scalar lists on one line, one final newline."""
+    return _render(document, 0) + "\n"
+
+
+def _render(value: Any, depth: int) -> str:
+    inner, outer = "  " * (depth + 1), "  " * depth
+    if isinstance(value, Mapping) and value:
+        items = [f"{inner}{_dumps(k)}: {_render(v, depth + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + outer + "}"
+    if isinstance(value, list) and value:
+        flat = "[" + ", ".join(_dumps(v) for v in value) + "]"
+        # A short list of scalars (a step's nodes, a time span) reads best on one line.
+        if len(flat) <= _FLAT_WIDTH and not any(isinstance(v, Mapping | list) for v in value):
+            return flat
+        return "[\n" + ",\n".join(inner + _render(v, depth + 1) for v in value) + "\n" + outer + "]"
+    return _dumps(value)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def normalize(value: object, scrubs: Iterable[tuple[re.Pattern[str], str]] = ()) -> Any:
