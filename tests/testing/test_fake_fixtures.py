@@ -1,6 +1,7 @@
 """The fake_llm, fake_tool and fake_openai fixtures, on the virtual-time plugin."""
 
 import asyncio
+from collections.abc import Callable
 
 import httpx
 import openai
@@ -11,7 +12,7 @@ from warpgraph.testing import FakeLLM, FakeOpenAI, FakeTool, VirtualClock
 
 @pytest.mark.virtual_time
 async def test_fixture_fakes_take_their_latency_in_virtual_time(
-    fake_llm: type[FakeLLM], fake_tool: type[FakeTool], vclock: VirtualClock
+    fake_llm: Callable[..., FakeLLM], fake_tool: Callable[..., FakeTool], vclock: VirtualClock
 ) -> None:
     llm = fake_llm(latency=1.0)
     search = fake_tool("search", ["hit"], latency=0.5)
@@ -25,7 +26,7 @@ async def test_fixture_fakes_take_their_latency_in_virtual_time(
 
 @pytest.mark.virtual_time
 async def test_fake_openai_is_a_started_endpoint_with_a_replaceable_model(
-    fake_openai: FakeOpenAI, fake_llm: type[FakeLLM], vclock: VirtualClock
+    fake_openai: FakeOpenAI, fake_llm: Callable[..., FakeLLM], vclock: VirtualClock
 ) -> None:
     fake_openai.llm = fake_llm(["scripted"], latency=2.0)
     client = openai.AsyncOpenAI(

@@ -3,6 +3,7 @@
 import asyncio
 import operator
 import re
+from pathlib import Path
 from typing import Annotated, Any, TypedDict
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from warpgraph import END, START, StateGraph
 from warpgraph.testing import (
     FakeLLM,
+    FakeRateLimitError,
     Latency,
     Message,
     ScriptExhaustedError,
@@ -338,10 +340,6 @@ def test_a_cancelled_call_is_recorded_as_cancelled_at_the_cancel_time() -> None:
 
 
 def test_the_timeline_shown_in_the_docs_is_what_a_retried_429_prints() -> None:
-    from pathlib import Path
-
-    from warpgraph.testing import FakeRateLimitError
-
     llm = FakeLLM([FakeRateLimitError(retry_after=2), "ok"], latency=0.5)
 
     async def main() -> None:

@@ -1,7 +1,7 @@
 """The provider's admission arithmetic: capacity slots and sliding rate windows (pure)."""
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from warpgraph.testing._fake_provider import MINUTE, Provider, RateLimited, SlidingWindow
@@ -93,6 +93,7 @@ arrivals = st.lists(
 )
 
 
+@settings(deadline=None)
 @given(arrivals, st.integers(1, 4), st.integers(1, 6), st.integers(40, 200))
 def test_a_queueing_provider_never_exceeds_capacity_or_either_rate_limit(
     calls: list[tuple[int, int, int]], capacity: int, rpm: int, tpm: int
@@ -117,6 +118,7 @@ def test_a_queueing_provider_never_exceeds_capacity_or_either_rate_limit(
         assert sum(n for _, n in window) <= tpm
 
 
+@settings(deadline=None)
 @given(st.lists(st.integers(0, 3 * S), min_size=1, max_size=30), st.integers(1, 5))
 def test_a_raising_provider_admits_exactly_when_the_window_has_room(
     gaps: list[int], rpm: int

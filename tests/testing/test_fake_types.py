@@ -1,7 +1,7 @@
 """The fakes' values: tokens, messages in every accepted shape, tools, and option errors."""
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from warpgraph.testing import (
@@ -18,6 +18,7 @@ from warpgraph.testing import (
 from warpgraph.testing._fake_types import to_messages, to_tools
 
 
+@settings(deadline=None)
 @given(st.text())
 def test_tokens_join_back_into_exactly_the_text(text: str) -> None:
     tokens = tokenize(text)
