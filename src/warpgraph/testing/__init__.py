@@ -32,13 +32,16 @@ from warpgraph.testing._snapshot_store import GraphSnapshot, SnapshotMismatchErr
 from warpgraph.testing._trace import CriticalPath, Trace
 from warpgraph.testing._trace_assert import TraceAssertionError
 from warpgraph.testing._trace_spans import Span, Step
+from warpgraph.testing._vt_chrono import Chronometer
 from warpgraph.testing._vt_errors import (
     VirtualTimeBudgetExceeded,
     VirtualTimeDeadlock,
     VirtualTimeLivelock,
 )
+from warpgraph.testing._vt_session import VirtualTimeSession
 
 __all__: list[str] = [
+    "Chronometer",
     "Chunk",
     "CriticalPath",
     "FakeChatModel",
@@ -70,6 +73,7 @@ __all__: list[str] = [
     "VirtualTimeDeadlock",
     "VirtualTimeLivelock",
     "VirtualTimeLoop",
+    "VirtualTimeSession",
     "count_tokens",
     "current_clock",
     "fake_embedding",
