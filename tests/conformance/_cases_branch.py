@@ -293,3 +293,27 @@ def an_async_node_may_return_a_command(lib: Lib) -> Any:
     g.add_node("a", append_async("a"))
     g.add_edge(lib.START, "route")
     return g.compile()
+
+
+@case(input={"x": 0}, expect={"x": 0, "log": ["b", "a1", "a2", "c"]}, also=EVERY_STREAM)
+def tasks_started_by_send_count_toward_a_waiting_edge(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("a", lambda state: {"log": [f"a{state['x']}"]})
+    g.add_node("b", append("b"))
+    g.add_node("c", append("c"))
+    g.add_conditional_edges(
+        lib.START, lambda state: [lib.Send("a", {"x": 1}), lib.Send("a", {"x": 2}), "b"]
+    )
+    g.add_edge(["a", "b"], "c")
+    return g.compile()
+
+
+@case(input={"x": 0}, expect={"x": 0, "log": ["a1", "a2", "c"]}, also=EVERY_STREAM)
+def commands_from_several_send_tasks_run_their_target_once(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("a", lambda state: lib.Command(goto="c", update={"log": [f"a{state['x']}"]}))
+    g.add_node("c", append("c"))
+    g.add_conditional_edges(
+        lib.START, lambda state: [lib.Send("a", {"x": 1}), lib.Send("a", {"x": 2})]
+    )
+    return g.compile()

@@ -2,6 +2,7 @@
 
 import asyncio
 import itertools
+import threading
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
@@ -209,6 +210,26 @@ def max_concurrency_one_runs_the_tasks_of_a_step_one_at_a_time(lib: Lib) -> Any:
 )
 def max_concurrency_two_caps_a_step_at_two_tasks(lib: Lib) -> Any:
     return peak_concurrency_graph(lib)
+
+
+def where_am_i(state: Any) -> Any:
+    on_main = threading.current_thread() is threading.main_thread()
+    return {"log": ["event-loop thread" if on_main else "worker thread"]}
+
+
+@case(
+    input={"x": 0},
+    expect={"x": 0, "log": ["worker thread", "worker thread", "worker thread"]},
+    async_only=True,
+)
+def sync_nodes_run_in_a_worker_thread_under_the_async_api(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    for name in ["alone", "left", "right"]:
+        g.add_node(name, where_am_i)
+    g.add_edge(lib.START, "alone")
+    g.add_edge("alone", "left")
+    g.add_edge("alone", "right")
+    return g.compile()
 
 
 @case(

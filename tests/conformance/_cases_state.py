@@ -142,6 +142,16 @@ def a_pydantic_state_rejects_input_it_cannot_validate(lib: Lib) -> Any:
     return g.compile()
 
 
+@case(input={"x": 1}, raises="ValidationError", also=("multi",))
+def a_pydantic_state_fails_when_the_next_node_reads_an_invalid_update(lib: Lib) -> Any:
+    g = lib.StateGraph(ModelState)
+    g.add_node("bad", lambda state: {"x": "not a number"})
+    g.add_node("reader", model_step)
+    g.add_edge(lib.START, "bad")
+    g.add_edge("bad", "reader")
+    return g.compile()
+
+
 class Private(TypedDict):
     question: str
     scratch: str
