@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from warpgraph.runtime import RunFinished, RunStarted, TaskFinished, TaskStarted
+from warpgraph.runtime import Event, RunFinished, RunStarted, TaskFinished, TaskStarted
 from warpgraph.testing import Trace
 from warpgraph.testing._gantt import format_seconds, time_decimals
 from warpgraph.testing._trace_script import ScriptedCall, ScriptedTask, scripted_run
@@ -53,7 +53,7 @@ def test_a_failed_task_shows_its_error() -> None:
 
 
 def test_an_unfinished_task_is_marked() -> None:
-    events = [
+    events: list[Event] = [
         RunStarted("r", "g", None, 0.0),
         TaskStarted("r", "t", "slow", 0, None, 1, 0.0),
         TaskStarted("r", "u", "quick", 0, None, 1, 0.0),
@@ -76,7 +76,7 @@ def test_a_clock_that_did_not_start_at_zero_is_counted_from_the_first_start() ->
 
 def test_a_subgraph_run_nests_under_the_task_that_called_it() -> None:
     events = scripted_run([[("call_sub", 1.0)]], run_id="outer")
-    inner = [
+    inner: list[Event] = [
         RunStarted("inner", "sub", "outer/0/call_sub", 0.0),
         TaskStarted("inner", "i1", "leaf", 0, None, 1, 0.0),
         TaskFinished("inner", "i1", "leaf", 0, None, 1, 1.0, "ok"),

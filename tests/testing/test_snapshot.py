@@ -13,7 +13,7 @@ from pathlib import Path
 import pydantic
 import pytest
 
-from warpgraph.runtime import RunFinished, RunStarted, TaskFinished, TaskStarted
+from warpgraph.runtime import Event, RunFinished, RunStarted, TaskFinished, TaskStarted
 from warpgraph.testing import GraphSnapshot, SnapshotMismatchError, Trace
 from warpgraph.testing._snapshot import normalize, render, trajectory
 from warpgraph.testing._snapshot_store import (
@@ -126,7 +126,7 @@ def test_send_tasks_follow_node_tasks_in_index_order() -> None:
 
 
 def test_failed_and_retried_tasks_say_so() -> None:
-    events = [
+    events: list[Event] = [
         RunStarted("r", "g", None, 0.0),
         TaskStarted("r", "t", "fetch", 0, None, 1, 0.0),
         TaskFinished("r", "t", "fetch", 0, None, 1, 1.0, "error", ConnectionError("reset")),
@@ -149,7 +149,7 @@ def test_failed_and_retried_tasks_say_so() -> None:
 
 def test_a_subgraph_run_nests_under_the_task_that_called_it() -> None:
     outer = scripted_run([[("call_sub", 1.0)]], run_id="outer")
-    inner = [
+    inner: list[Event] = [
         RunStarted("inner", "sub", "outer/0/call_sub", 0.0),
         TaskStarted("inner", "i1", "leaf", 0, None, 1, 0.0),
         TaskFinished("inner", "i1", "leaf", 0, None, 1, 1.0, "ok"),

@@ -78,7 +78,7 @@ def test_steps_record_their_planned_nodes_and_times() -> None:
 
 def test_runs_lists_top_level_runs_and_not_subgraph_runs() -> None:
     outer = scripted_run([[("call_sub", 1.0)]], run_id="outer")
-    inner = [
+    inner: list[Event] = [
         RunStarted("inner", "sub", "outer/0/call_sub", 0.0),
         StepStarted("inner", 0, 0.0, ("leaf",)),
         TaskStarted("inner", "leaf-1", "leaf", 0, None, 1, 0.0),
@@ -110,7 +110,7 @@ def test_max_concurrency_over_llm_calls_counts_calls_not_tasks() -> None:
 
 def test_instant_tasks_overlap_only_if_one_started_before_the_other_finished() -> None:
     # Both take no virtual time; the event order says a ran to completion before b began.
-    one_after_the_other = [
+    one_after_the_other: list[Event] = [
         RunStarted("r", "g", None, 0.0),
         TaskStarted("r", "a", "a", 0, None, 1, 0.0),
         TaskFinished("r", "a", "a", 0, None, 1, 0.0, "ok"),
@@ -118,7 +118,7 @@ def test_instant_tasks_overlap_only_if_one_started_before_the_other_finished() -
         TaskFinished("r", "b", "b", 0, None, 1, 0.0, "ok"),
         RunFinished("r", 0.0, "ok"),
     ]
-    interleaved = [one_after_the_other[i] for i in (0, 1, 3, 2, 4, 5)]
+    interleaved: list[Event] = [one_after_the_other[i] for i in (0, 1, 3, 2, 4, 5)]
     assert not Trace(one_after_the_other).overlaps("a", "b")
     assert Trace(interleaved).overlaps("a", "b")
 
