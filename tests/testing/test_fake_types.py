@@ -1,5 +1,8 @@
 """The fakes' values: tokens, messages in every accepted shape, tools, and option errors."""
 
+import subprocess
+import sys
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -135,3 +138,13 @@ def test_a_list_script_reports_what_is_left_and_can_be_extended() -> None:
         match=r"^extend\(\) needs a list script; this fake answers by callable or rules$",
     ):
         FakeLLM({"a": "b"}).script.extend(["c"])
+
+
+def test_the_harness_imports_without_loading_http_or_langchain() -> None:
+    # FakeOpenAI and FakeChatModel load on first use, so a missing extra breaks only them.
+    code = (
+        "import sys, warpgraph.testing as t\n"
+        "assert not {'respx', 'httpx', 'langchain_core'} & set(sys.modules), sys.modules.keys()\n"
+        "assert t.FakeOpenAI.__name__ == 'FakeOpenAI' and 'respx' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
