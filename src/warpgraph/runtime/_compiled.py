@@ -19,7 +19,7 @@ from warpgraph.errors import InvalidUpdateError, ParentCommand
 from warpgraph.runtime import _events as ev
 from warpgraph.runtime._calls import Observer
 from warpgraph.runtime._context import RunScope, Runtime, StreamWriter, _discard, run_scope
-from warpgraph.runtime._engine import Run, Sink
+from warpgraph.runtime._engine import Pace, Run, Sink
 from warpgraph.runtime._program import Program
 from warpgraph.runtime._sync import iterate_sync, run_sync
 
@@ -57,6 +57,7 @@ class CompiledGraph:
         *,
         modes: frozenset[str] = _NO_MODES,
         sink: Sink | None = None,
+        pace: Pace | None = None,
         inline_sync: bool | None = None,
         as_subgraph: bool = False,
     ) -> dict[str, Any]:
@@ -85,6 +86,7 @@ class CompiledGraph:
                 sink=sink,
                 inline_sync=inline_sync,
                 observer=observer,
+                pace=pace,
             )
             if observer is None:
                 return await run.execute(data, lenient=as_subgraph)
@@ -164,7 +166,15 @@ class CompiledGraph:
                 loop.call_soon_threadsafe(queue.put_nowait, item)
 
         task = loop.create_task(
-            self._arun(data, config, context, modes=modes, sink=sink, inline_sync=inline_sync)
+            self._arun(
+                data,
+                config,
+                context,
+                modes=modes,
+                sink=sink,
+                pace=queue.join,
+                inline_sync=inline_sync,
+            )
         )
         task.add_done_callback(lambda _: queue.put_nowait(_DONE))
         try:
@@ -173,6 +183,7 @@ class CompiledGraph:
                 if item is _DONE:
                     break
                 yield item
+                queue.task_done()  # the consumer wants more: let the run go on
             task.result()
         finally:
             if not task.done():

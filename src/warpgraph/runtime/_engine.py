@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import types
-from collections.abc import Callable, Coroutine, Generator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Sequence
 from typing import Any
 
 from warpgraph.errors import EmptyInputError, GraphRecursionError
@@ -31,6 +31,9 @@ from warpgraph.runtime._types import Send
 __all__ = ["Run", "Sink"]
 
 Sink = Callable[[str, Any], None]
+# Awaited after each step of a streamed run: returns once the consumer took every chunk,
+# so a consumer that stops iterating stops the run between steps, as in LangGraph.
+Pace = Callable[[], Awaitable[Any]]
 
 
 class Run:
@@ -41,6 +44,7 @@ class Run:
         "config",
         "limit",
         "modes",
+        "pace",
         "program",
         "sink",
         "values",
@@ -56,8 +60,10 @@ class Run:
         sink: Sink | None,
         inline_sync: bool,
         observer: Observer | None,
+        pace: Pace | None = None,
     ) -> None:
         self.program = program
+        self.pace = pace
         self.config = config
         self.limit: int = config["recursion_limit"]
         self.modes = modes
@@ -94,6 +100,9 @@ class Run:
         """
         program = self.program
         triggered, sends = await self._start(data, lenient)
+        pace = self.pace
+        if pace is not None:
+            await pace()
         barrier_seen: list[set[str]] = [set() for _ in program.barriers]
         deferred: set[str] = set()
         values, sink, caller = self.values, self.sink, self.caller
@@ -124,6 +133,8 @@ class Run:
             if emit_values and updated and sink is not None:
                 if not updated.isdisjoint(program.state_keys):
                     sink("values", self.snapshot())
+            if pace is not None:
+                await pace()
 
     async def _start(self, data: Any, lenient: bool) -> tuple[set[str], Sequence[Send]]:
         """Apply the input as step 0's writes and route from START."""
