@@ -1,6 +1,7 @@
 """The superstep engine: ordering, joins, Send, Command, limits, errors, sync and async nodes."""
 
 import asyncio
+import itertools
 import operator
 import threading
 from collections.abc import Callable
@@ -38,7 +39,7 @@ def chain(*names: str) -> StateGraph[Log]:
     for name in names:
         g.add_node(name, append(name))
     g.add_edge(START, names[0])
-    for a, b in zip(names, names[1:], strict=False):
+    for a, b in itertools.pairwise(names):
         g.add_edge(a, b)
     return g
 

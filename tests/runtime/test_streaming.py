@@ -139,9 +139,13 @@ def test_an_error_ends_the_stream_after_the_chunks_before_it() -> None:
     g.add_edge(START, "a")
     g.add_edge("a", "boom")
     seen: list[Any] = []
-    with pytest.raises(LookupError, match=r"^gone$"):
+
+    def consume() -> None:
         for chunk in g.compile().stream({}):
             seen.append(chunk)
+
+    with pytest.raises(LookupError, match=r"^gone$"):
+        consume()
     assert seen == [{"a": {"x": 1}}]
 
 
