@@ -326,3 +326,19 @@ def test_threads_never_see_a_half_planned_call() -> None:
         thread.join()
     assert errors == []
     assert sorted(call.number for call in llm.calls) == list(range(1, 201))
+
+
+def test_an_error_given_by_a_rule_is_raised_as_a_fresh_copy_each_time() -> None:
+    llm = FakeLLM({"down": FakeServerError()})
+    clock = VirtualClock()
+
+    async def main() -> None:
+        for _ in range(2):
+            with pytest.raises(FakeServerError):
+                await llm.ainvoke("down")
+
+    clock.run(main())
+    first, second = (call.error for call in llm.calls)
+    assert first is not second
+    assert isinstance(first, FakeServerError)
+    assert isinstance(second, FakeServerError)

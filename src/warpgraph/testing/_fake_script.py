@@ -16,6 +16,7 @@ which the call raises after its latency (see ``FakeProviderError.after``).
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -115,7 +116,8 @@ def _matches(key: Any, request: Request) -> bool:
 def to_answer(answer: Any, request: Request, owner: str) -> Message | BaseException:
     """Read one scripted answer as an assistant message (tool-call ids filled) or an error."""
     if isinstance(answer, BaseException):
-        return answer
+        # A fresh copy per call: a rule or callable may hand out the same instance every time.
+        return copy.copy(answer)
     if isinstance(answer, str):
         return Message("assistant", answer)
     if isinstance(answer, ToolCall):
