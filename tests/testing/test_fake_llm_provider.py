@@ -342,3 +342,17 @@ def test_an_error_given_by_a_rule_is_raised_as_a_fresh_copy_each_time() -> None:
     assert first is not second
     assert isinstance(first, FakeServerError)
     assert isinstance(second, FakeServerError)
+
+
+def test_at_an_epoch_start_records_count_from_the_start_and_spans_use_loop_time() -> None:
+    llm = FakeLLM(["a b c"], latency=Latency(0.5, per_token=0.1))
+    clock = VirtualClock(start=1_709_591_365)
+    events: list[Event] = []
+
+    async def main() -> list[float]:
+        with observe(events.append):
+            return [clock.now() async for _ in llm.astream("go")]
+
+    assert clock.run(main()) == [0.5, 0.6, 0.7]
+    assert (llm.calls[0].started, llm.calls[0].ended) == (0.0, 0.7)
+    assert [event.t for event in events] == [1_709_591_365.0, 1_709_591_365.7]

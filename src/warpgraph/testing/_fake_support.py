@@ -257,7 +257,8 @@ def loop_time() -> float:
 
 
 async def sleep_until(deadline: int) -> None:
-    delay = deadline - to_ns(asyncio.get_running_loop().time())
+    """Wait on the loop until ``deadline`` on the ``now_ns`` time line."""
+    delay = deadline - now_ns()
     if delay > 0:
         await asyncio.sleep(to_seconds(delay))
 
