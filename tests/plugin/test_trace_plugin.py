@@ -201,6 +201,78 @@ def test_unused_snapshots_are_reported_and_deleted_on_update(pytester: pytest.Py
     assert sorted(p.name for p in folder.iterdir()) == ["test_agent.json"]
 
 
+def test_methods_of_two_test_classes_get_their_own_snapshots(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_classes="""
+        import pytest
+        from warpgraph.runtime import active_subscribers, emit
+        from warpgraph.testing._trace_script import ScriptedTask, scripted_run
+
+        class TestPlain:
+            def test_run(self, graph_snapshot):
+                for event in scripted_run([[("a", 1.0)]]):
+                    emit(active_subscribers(), event)
+                graph_snapshot.assert_match()
+
+        class TestFanOut:
+            @pytest.mark.parametrize("n", [2])
+            def test_run(self, graph_snapshot, n):
+                tasks = [ScriptedTask("a", 1.0, send_index=i) for i in range(n)]
+                for event in scripted_run([tasks]):
+                    emit(active_subscribers(), event)
+                graph_snapshot.assert_match()
+        """
+    )
+    run(pytester, "--graph-snapshot-update").assert_outcomes(passed=2)
+    folder = pytester.path / "__snapshots__" / "test_classes"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "TestFanOut.test_run[2].json",
+        "TestPlain.test_run.json",
+    ]
+    result = run(pytester)
+    result.assert_outcomes(passed=2)
+    assert "unused" not in result.stdout.str().split("passed")[-1]
+
+
+@pytest.mark.parametrize("runner", ["pytest-asyncio", "warpgraph"])
+def test_graph_trace_sees_engine_runs_on_the_virtual_loop_with_either_runner(
+    pytester: pytest.Pytester, runner: str
+) -> None:
+    pytester.makepyfile(
+        """
+        import asyncio
+        import pytest
+        from typing import TypedDict
+        from warpgraph import START, StateGraph
+
+        class State(TypedDict, total=False):
+            a: int
+            b: int
+
+        async def a(state):
+            await asyncio.sleep(1)
+            return {"a": 1}
+
+        async def b(state):
+            await asyncio.sleep(1)
+            return {"b": 1}
+
+        @pytest.mark.virtual_time
+        async def test_fan_out(graph_trace, vclock):
+            builder = StateGraph(State)
+            builder.add_node("a", a)
+            builder.add_node("b", b)
+            builder.add_edge(START, "a")
+            builder.add_edge(START, "b")
+            await builder.compile().ainvoke({})
+            assert vclock.now() == graph_trace.makespan == 1.0
+            graph_trace.assert_parallel("a", "b")
+        """
+    )
+    args = ("-p", "no:asyncio") if runner == "warpgraph" else ()
+    run(pytester, *args).assert_outcomes(passed=1)
+
+
 def test_the_update_option_is_in_the_warpgraph_group(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--help")
     text = result.stdout.str()

@@ -242,3 +242,12 @@ def test_the_svg_chart_is_well_formed_with_one_titled_bar_per_span() -> None:
     ]
     widths = [int(r.get("width", "0")) for r in root.iterfind("svg:rect[svg:title]", ns)]
     assert widths == [640, 640, 320]  # bars scale with duration on the 640 px axis
+
+
+def test_a_scripted_step_cannot_hold_the_same_task_twice() -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"^scripted step 1 has two tasks of node 'a' with send_index=None; give repeated "
+        r"nodes distinct send_index values$",
+    ):
+        scripted_run([[("a", 1.0)], [("a", 1.0), ("a", 2.0)]])

@@ -64,7 +64,7 @@ def graph_trace() -> Iterator[Trace]:
 @pytest.fixture
 def graph_snapshot(request: pytest.FixtureRequest, graph_trace: Trace) -> GraphSnapshot:
     """Compare this test's runs with ``__snapshots__/<module>/<test>.json``: ``assert_match()``."""
-    path = snapshot_path(request.node.path, request.node.name)
+    path = snapshot_path(request.node.path, _test_name(request.node))
     shown_as = _relative(path, request.config.rootpath)
     return GraphSnapshot(graph_trace, request.config.stash[_session_key], path, shown_as)
 
@@ -75,7 +75,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     narrowed = {(here / arg.split("::")[0]).resolve() for arg in session.config.args if "::" in arg}
     for item in session.items:
         tests = modules.setdefault(item.path, ModuleTests())
-        tests.known.add(item.name)
+        tests.known.add(_test_name(item))
         tests.narrowed = tests.narrowed or item.path in narrowed
 
 
@@ -83,7 +83,7 @@ def pytest_deselected(items: list[pytest.Item]) -> None:
     for item in items:
         modules = item.config.stash.get(_modules_key, None)
         if modules is not None:
-            modules.setdefault(item.path, ModuleTests()).known.add(item.name)
+            modules.setdefault(item.path, ModuleTests()).known.add(_test_name(item))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -92,7 +92,8 @@ def pytest_runtest_makereport(
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     if report.when == "call" and report.passed:
-        item.config.stash[_modules_key].setdefault(item.path, ModuleTests()).passed.add(item.name)
+        tests = item.config.stash[_modules_key].setdefault(item.path, ModuleTests())
+        tests.passed.add(_test_name(item))
     return report
 
 
@@ -119,6 +120,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(
             f"{len(unused)} unused snapshot(s); `pytest --graph-snapshot-update` deletes them"
         )
+
+
+def _test_name(item: pytest.Item) -> str:
+    """The test's name within its module: ``test_x[param]``, or ``TestClass.test_x``."""
+    return ".".join(item.nodeid.split("::")[1:])
 
 
 def _relative(path: Path, root: Path) -> str:

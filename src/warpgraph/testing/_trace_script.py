@@ -68,6 +68,13 @@ def scripted_run(
     now = start
     for index, step in enumerate(steps):
         tasks = [t if isinstance(t, ScriptedTask) else ScriptedTask(*t) for t in step]
+        seen = [(t.node, t.send_index) for t in tasks]
+        for node, send_index in seen:
+            if seen.count((node, send_index)) > 1:
+                raise ValueError(
+                    f"scripted step {index} has two tasks of node {node!r} with send_index="
+                    f"{send_index}; give repeated nodes distinct send_index values"
+                )
         events.append(StepStarted(run_id, index, now, tuple(t.node for t in tasks)))
         streams = [_task_events(run_id, index, now, task) for task in tasks]
         # Sorting key (time, starts first): ties keep each task's own order, then task order.
