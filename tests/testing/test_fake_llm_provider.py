@@ -356,3 +356,17 @@ def test_at_an_epoch_start_records_count_from_the_start_and_spans_use_loop_time(
     assert clock.run(main()) == [0.5, 0.6, 0.7]
     assert (llm.calls[0].started, llm.calls[0].ended) == (0.0, 0.7)
     assert [event.t for event in events] == [1_709_591_365.0, 1_709_591_365.7]
+
+
+def test_a_fake_reused_under_a_new_clock_starts_a_new_schedule() -> None:
+    llm = FakeLLM(lambda request: "ok", latency=1.0, capacity=1)
+    first, second = VirtualClock(), VirtualClock()
+
+    async def main() -> None:
+        await asyncio.gather(llm.ainvoke("a"), llm.ainvoke("b"))
+
+    first.run(main())
+    second.run(main())
+
+    assert (first.now(), second.now()) == (2.0, 2.0)
+    assert [call.ended for call in llm.calls] == [1.0, 2.0, 1.0, 2.0]

@@ -42,6 +42,7 @@ from warpgraph.testing._fake_support import (
     failure_for,
     now_ns,
     sleep_until,
+    time_line,
     to_ns,
     to_seconds,
 )
@@ -199,6 +200,7 @@ class FakeLLM:
         self._lock = threading.Lock()
         self._calls: list[LLMCall] = []
         self._failed_streak: dict[str, int] = {}
+        self._time_source: object | None = None
 
     # ---- the call protocol -------------------------------------------------------------
 
@@ -298,7 +300,11 @@ class FakeLLM:
         with self._lock:
             number = len(self._calls) + 1
             request = Request(request_messages, tool_specs, number)
-            now = now_ns()
+            now, source = time_line()
+            if source is not self._time_source:
+                # A new clock (the next test's, say) starts a new time line: the schedule
+                # of the old one would otherwise hold this call until that clock's times.
+                self._provider, self._time_source = self._provider.fresh(), source
             # Fingerprints cost a JSON dump; only retries after a failure need one.
             key = _fingerprint(request) if self._failed_streak else None
             attempt = self._failed_streak.get(key, 0) + 1 if key is not None else 1

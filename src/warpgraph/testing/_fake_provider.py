@@ -83,7 +83,16 @@ class RateLimited:
 class Provider:
     """Decides when each request is served: ``admit`` then, if it will be served, ``reserve``."""
 
-    __slots__ = ("_last_start", "_requests", "_slots", "_tokens", "capacity", "on_limit")
+    __slots__ = (
+        "_last_start",
+        "_requests",
+        "_slots",
+        "_tokens",
+        "capacity",
+        "on_limit",
+        "rpm",
+        "tpm",
+    )
 
     def __init__(
         self,
@@ -103,12 +112,15 @@ class Provider:
                 f'on_limit={on_limit!r}: give "raise" (429 with retry_after, like a real API) '
                 'or "queue" (wait until the rate window has room)'
             )
-        self.capacity = capacity
-        self.on_limit = on_limit
+        self.capacity, self.rpm, self.tpm, self.on_limit = capacity, rpm, tpm, on_limit
         self._slots: list[int] = [0] * capacity if capacity else []
         self._requests = SlidingWindow(rpm) if rpm else None
         self._tokens = SlidingWindow(tpm) if tpm else None
         self._last_start = 0
+
+    def fresh(self) -> Provider:
+        """The same provider with nothing served yet (for a new time line)."""
+        return Provider(capacity=self.capacity, rpm=self.rpm, tpm=self.tpm, on_limit=self.on_limit)
 
     def admit(self, now: int, prompt_tokens: int) -> int | RateLimited:
         """When a request arriving at ``now`` would start, or why it is refused."""

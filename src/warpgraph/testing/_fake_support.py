@@ -229,20 +229,25 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
         return None
 
 
-def now_ns() -> int:
-    """The fakes' time line, in nanoseconds.
+def time_line() -> tuple[int, object | None]:
+    """The fakes' time now, in nanoseconds, and the source it was read from.
 
     Under a virtual clock this is the clock's exact ``ticks`` (so record times equal
     ``vclock.now()``), read the same way from the loop's thread and from its worker
-    threads; on any other loop it is the loop's ``time()``; outside a loop, monotonic.
+    threads; on any other loop it is the loop's ``time()``; outside a loop, monotonic
+    (source None). Times from different sources are not comparable.
     """
     clock = _clock()
     if clock is not None:
-        return clock.ticks
+        return clock.ticks, clock
     loop = _running_loop()
     if loop is not None:
-        return to_ns(loop.time())
-    return to_ns(time.monotonic())
+        return to_ns(loop.time()), loop
+    return to_ns(time.monotonic()), None
+
+
+def now_ns() -> int:
+    return time_line()[0]
 
 
 def loop_time() -> float:
