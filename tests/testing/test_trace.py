@@ -176,7 +176,7 @@ def test_a_send_map_reduce_over_100_items_shows_100_overlapping_spans_in_one_ste
     assert len(work) == 100
     assert {s.step for s in work} == {1}
     assert trace.max_concurrency() == 100
-    assert all(a.in_flight_with(b) for a in work for b in work)
+    assert all(a.in_flight_with(b) for a in work for b in work if a is not b)
     assert work[7].label == "work[7]"
     assert trace.makespan == 1.0
 
@@ -251,3 +251,12 @@ def test_a_scripted_step_cannot_hold_the_same_task_twice() -> None:
         r"nodes distinct send_index values$",
     ):
         scripted_run([[("a", 1.0)], [("a", 1.0), ("a", 2.0)]])
+
+
+def test_a_node_overlaps_itself_only_through_two_different_spans() -> None:
+    once = Trace(scripted_run([[("a", 1.0), ("b", 1.0)]]))
+    (a,) = once.spans("a")
+    assert not a.in_flight_with(a)
+    assert not once.overlaps("a", "a")
+    fanned = Trace(scripted_run([[ScriptedTask("a", 1.0, send_index=i) for i in range(2)]]))
+    assert fanned.overlaps("a", "a")

@@ -162,3 +162,11 @@ def test_assert_max_concurrency_rejects_bad_limits_and_kinds() -> None:
         r"got 'node'$",
     ):
         FAN_OUT.assert_max_concurrency(2, kind="node")  # type: ignore[arg-type]
+
+
+def test_a_node_is_parallel_with_itself_only_when_two_of_its_tasks_overlap() -> None:
+    with pytest.raises(TraceAssertionError, match=r"^expected a, a to run in parallel, but "):
+        Trace(scripted_run([[("a", 1.0)], [("b", 1.0)]])).assert_parallel("a", "a")
+    mapped = [ScriptedTask("a", 1.0, send_index=i) for i in range(3)]
+    Trace(scripted_run([mapped])).assert_parallel("a", "a")
+    Trace(scripted_run([[("a", 1.0)], [("a", 1.0)]])).assert_sequential("a", "a")

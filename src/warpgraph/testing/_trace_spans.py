@@ -105,7 +105,13 @@ class Span:
         return text
 
     def in_flight_with(self, other: Span) -> bool:
-        """True when each started before the other finished (in event order)."""
+        """True when ``other`` is another span and each started before the other finished.
+
+        Read from event order. A span is not "in flight with" itself, so asking
+        whether a node overlaps itself asks about two different runs of it.
+        """
+        if self.start_seq == other.start_seq:  # one start event, one span
+            return False
         return self.start_seq < other.end_seq and other.start_seq < self.end_seq
 
 
