@@ -252,13 +252,14 @@ def test_an_unknown_route_or_body_is_answered_with_what_the_endpoint_serves() ->
     )
 
 
-def test_an_httpx2_client_is_served_through_a_mock_transport() -> None:
-    llm = FakeLLM(["from httpx2"], latency=1.0)
+@pytest.mark.parametrize("module", [httpx, httpx2], ids=["httpx", "httpx2"])
+def test_a_client_is_served_through_a_mock_transport_without_respx(module: Any) -> None:
+    llm = FakeLLM(["through the transport"], latency=1.0)
     api = FakeOpenAI(llm)
     clock = VirtualClock()
 
     async def main() -> Any:
-        async with httpx2.AsyncClient(transport=api.transport(httpx2)) as client:
+        async with module.AsyncClient(transport=api.transport(module)) as client:
             response = await client.post(
                 f"{api.base_url}/chat/completions", json={"model": "m", "messages": USER}
             )
@@ -266,8 +267,9 @@ def test_an_httpx2_client_is_served_through_a_mock_transport() -> None:
 
     body = clock.run(main())
 
-    assert body["choices"][0]["message"]["content"] == "from httpx2"
+    assert body["choices"][0]["message"]["content"] == "through the transport"
     assert clock.now() == 1.0
+    assert api.router.calls.call_count == 0
 
 
 def test_a_sync_client_is_told_to_use_the_async_one() -> None:
