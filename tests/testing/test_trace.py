@@ -191,6 +191,7 @@ def test_a_span_still_open_ends_at_the_last_event_and_says_so() -> None:
 
 def test_a_finish_without_its_start_is_a_clear_error() -> None:
     trace = Trace(scripted_run(SEQUENTIAL)[3:])
+    assert repr(trace).startswith("<Trace: 7 events, unreadable: event 0 (TaskFinished of ")
     with pytest.raises(
         ValueError,
         match=r"^event 0 \(TaskFinished of 'run-1/0/summarize'\) finishes something that never "

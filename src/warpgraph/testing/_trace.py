@@ -85,7 +85,10 @@ class Trace:
         self._events.append(event)
 
     def __repr__(self) -> str:
-        folded = self._spans()
+        try:
+            folded = self._spans()
+        except ValueError as error:  # a repr must not raise; pytest shows it in tracebacks
+            return f"<Trace: {len(self._events)} events, unreadable: {error}>"
         return (
             f"<Trace: {len(self.runs)} runs, {len(folded.tasks)} tasks, "
             f"{len(folded.calls)} calls, makespan {self.makespan} s>"
