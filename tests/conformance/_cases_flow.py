@@ -168,6 +168,20 @@ def a_deferred_join_of_uneven_branches_sees_every_branch(lib: Lib) -> Any:
     return g.compile()
 
 
+# LangGraph holds a deferred node back only while *edge-triggered* nodes remain:
+# pending Send tasks do not count, so here "d" runs in the same step as the Send to "b".
+@case(input={"x": 0}, expect={"x": 0, "log": ["a", "d", "b"]}, also=EVERY_STREAM)
+def a_deferred_node_does_not_wait_for_pending_send_tasks(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("a", append("a"))
+    g.add_node("b", append("b"))
+    g.add_node("d", append("d"), defer=True)
+    g.add_edge(lib.START, "a")
+    g.add_edge("a", "d")
+    g.add_conditional_edges("a", lambda state: [lib.Send("b", {"x": 7})])
+    return g.compile()
+
+
 @case(
     input={"x": 0},
     expect={"x": 0, "log": ["alpha", "mid", "zulu"]},

@@ -4,16 +4,18 @@ A ``GraphSpec`` is plain data (so hypothesis can shrink it and print it): nodes,
 plain edges, waiting edges, conditional edges, entry edges and a recursion limit.
 ``build(spec)`` turns it into the same graph on either library.
 
-Every node logs ``"<name>@<total>"`` to ``log`` (``operator.add``), adds its
-``delta`` to ``total`` (``operator.add`` on ints) and may write ``total`` to one of
-two *shared* last-value keys, so two nodes writing the same one in a step raise
-``InvalidUpdateError`` on both sides. A node may instead return
-``Command(goto=..., update=...)``. Routing functions are deterministic functions of
-the state they see: ``(total + len(log)) % len(outcomes)`` picks an outcome, which
-is a node name, ``END``, a list of names, or ``Send``s (possibly mixed with a name).
+Every node logs ``"<name>@<total>"`` to ``log`` (``operator.add``; sometimes as an
+``Overwrite``), adds its ``delta`` to ``total`` (``operator.add`` on ints) and may
+write ``total`` to a custom ``max`` reducer key or to one of two *shared* last-value
+keys, so two nodes writing the same one in a step raise ``InvalidUpdateError`` on
+both sides; a few nodes return ``None``. A node may wrap its update in
+``Command(goto=...)``, with names, ``END`` and ``Send``s. Routing functions are
+deterministic functions of the state they see: ``(total + len(log)) % len(outcomes)``
+picks an outcome, which is a node name, ``END``, a list of names, or ``Send``s
+(possibly mixed with a name).
 
-Runaway growth is kept out by construction: a ``Send`` may only target a node whose
-own conditional edges send nothing, so parallel tasks never compound step after step;
+Runaway growth is kept out by construction: a ``Send`` may only target a node that
+sends nothing itself (by branch or ``Command``), so parallel tasks never compound;
 loops still happen and end at the recursion limit (``GraphRecursionError`` on both).
 """
 
@@ -29,12 +31,18 @@ from ._case import Case
 from ._libs import Lib
 
 END = "__end__"  # stands for the library's END in specs; both libraries spell it so
-VALUE_KEYS = ("v0", "v1")
+#: Keys a node may write its ``total`` to: two shared last-value keys, one custom reducer.
+VALUE_KEYS = ("v0", "v1", "best")
+
+
+def larger(left: int, right: int) -> int:
+    return max(left, right)
 
 
 class RandomState(TypedDict):
     log: Annotated[list[str], operator.add]
     total: Annotated[int, operator.add]
+    best: Annotated[int, larger]
     v0: int
     v1: int
 
@@ -45,7 +53,9 @@ class NodeSpec:
     is_async: bool
     delta: int
     value_key: str | None
-    goto: tuple[str, ...] | None  # return Command(goto=...) with these targets
+    writes: str  # "update" (a dict), "none" (returns None) or "overwrite" (Overwrite on log)
+    #: return Command(goto=...) with these targets: names, END or ("send", node, arg_total)
+    goto: tuple[Any, ...] | None
     defer: bool
     yields: int  # async nodes give the loop this many turns, to shuffle completion order
 
@@ -90,19 +100,28 @@ class GraphSpec:
 
 
 def _node(spec: NodeSpec, lib: Lib) -> Callable[[Any], Any]:
-    def update(state: Any) -> dict[str, Any]:
+    def update(state: Any) -> dict[str, Any] | None:
+        if spec.writes == "none":
+            return None
         # a Send's argument is a partial state, hence .get
         total = state.get("total", 0)
-        out: dict[str, Any] = {"log": [f"{spec.name}@{total}"], "total": spec.delta}
+        entry = [f"{spec.name}@{total}"]
+        out: dict[str, Any] = {"log": entry, "total": spec.delta}
+        if spec.writes == "overwrite":
+            out["log"] = lib.Overwrite(entry)
         if spec.value_key is not None:
             out[spec.value_key] = total
         return out
 
+    def target(goto: Any) -> Any:
+        if isinstance(goto, tuple):
+            return lib.Send(goto[1], {"total": goto[2]})
+        return lib.END if goto == END else goto
+
     def result(state: Any) -> Any:
         if spec.goto is None:
             return update(state)
-        goto = [lib.END if g == END else g for g in spec.goto]
-        return lib.Command(goto=goto, update=update(state))
+        return lib.Command(goto=[target(g) for g in spec.goto], update=update(state))
 
     if not spec.is_async:
         return result
@@ -179,7 +198,7 @@ def graph_specs(draw: st.DrawFn, max_nodes: int = 6) -> GraphSpec:
     names = [f"n{i}" for i in range(count)]
     targets = st.sampled_from([*names, END])
 
-    # which nodes have sending branches decides which nodes may be sent to
+    # which nodes send (by branch or Command) decides which nodes may be sent to
     senders = set(draw(st.lists(st.sampled_from(["__start__", *names]), max_size=2, unique=True)))
     send_targets = [n for n in names if n not in senders]
 
@@ -194,7 +213,8 @@ def graph_specs(draw: st.DrawFn, max_nodes: int = 6) -> GraphSpec:
     if not entry and not any(b.source == "__start__" for b in branches):
         entry = [names[0]]
     nodes = tuple(
-        draw(_nodes(name, _later(names, i), may_be_async)) for i, name in enumerate(names)
+        draw(_nodes(name, _later(names, i), may_be_async, send_targets if name in senders else []))
+        for i, name in enumerate(names)
     )
     # plain edges and Command gotos point forward (or to END), so loops come from
     # conditional edges, whose state-dependent choice often leaves the loop
@@ -228,15 +248,24 @@ def _later(names: list[str], index: int) -> st.SearchStrategy[str]:
 
 @st.composite
 def _nodes(
-    draw: st.DrawFn, name: str, targets: st.SearchStrategy[str], may_be_async: bool
+    draw: st.DrawFn,
+    name: str,
+    targets: st.SearchStrategy[str],
+    may_be_async: bool,
+    send_targets: list[str],
 ) -> NodeSpec:
     is_async = may_be_async and draw(st.booleans())
+    goto: st.SearchStrategy[Any] = targets
+    if send_targets:
+        sends = st.tuples(st.just("send"), st.sampled_from(send_targets), st.integers(0, 9))
+        goto = targets | sends
     return NodeSpec(
         name=name,
         is_async=is_async,
         delta=draw(st.integers(0, 3)),
         value_key=draw(st.none() | st.sampled_from(VALUE_KEYS)),
-        goto=draw(st.none() | st.lists(targets, min_size=1, max_size=2).map(tuple)),
+        writes=draw(st.sampled_from(["update"] * 6 + ["none", "overwrite"])),
+        goto=draw(st.none() | st.lists(goto, min_size=1, max_size=3).map(tuple)),
         defer=draw(st.integers(0, 7)) == 0,
         yields=draw(st.integers(0, 2)) if is_async else 0,
     )
