@@ -370,3 +370,30 @@ def test_a_fake_reused_under_a_new_clock_starts_a_new_schedule() -> None:
 
     assert (first.now(), second.now()) == (2.0, 2.0)
     assert [call.ended for call in llm.calls] == [1.0, 2.0, 1.0, 2.0]
+
+
+def test_a_sync_node_calling_invoke_waits_in_virtual_time_and_nests_its_span() -> None:
+    llm = FakeLLM(["sync answer"], latency=1.5)
+    events: list[Event] = []
+
+    class State(TypedDict, total=False):
+        answer: str
+
+    def ask(state: State) -> State:
+        return {"answer": llm.invoke("question").content}
+
+    graph = StateGraph(State)
+    graph.add_node("ask", ask)
+    graph.add_edge(START, "ask")
+    graph.add_edge("ask", END)
+    clock = VirtualClock()
+
+    async def main() -> State:
+        with observe(events.append):
+            return await graph.compile().ainvoke({})
+
+    assert clock.run(main()) == {"answer": "sync answer"}
+    assert clock.now() == 1.5
+    task = next(e for e in events if isinstance(e, TaskStarted))
+    finished = next(e for e in events if isinstance(e, CallFinished))
+    assert (finished.task_id, finished.t) == (task.task_id, 1.5)
