@@ -230,3 +230,20 @@ def test_a_trajectory_of_a_real_run_holds_its_tool_arguments() -> None:
     ]
     assert run("weather in ") == doc
     assert run("whether in ") != doc
+
+
+def test_timed_trajectories_catch_a_fan_out_that_became_serial() -> None:
+    def run(config: dict[str, Any]) -> Trace:
+        trace = Trace()
+        with observe(trace):
+            VirtualClock().run(map_reduce().ainvoke({"items": [1, 2, 3]}, config=config))
+        return trace
+
+    parallel, serial = run({}), run({"max_concurrency": 1})
+    assert parallel.makespan == 1.0
+    assert serial.makespan == 3.0
+    # Same steps, nodes and calls: only the timings tell the two apart.
+    assert trajectory(parallel) == trajectory(serial)
+    assert trajectory(parallel, timings=True) != trajectory(serial, timings=True)
+    work = trajectory(serial, timings=True)["runs"][0]["steps"][0]["tasks"]
+    assert [task["time"] for task in work] == [[0.0, 1.0], [1.0, 2.0], [2.0, 3.0]]
