@@ -9,6 +9,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, Too
 from langchain_core.tools import tool
 from langgraph.graph import START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode, tools_condition
+from pydantic import BaseModel
 
 from warpgraph.testing import (
     FakeChatModel,
@@ -185,4 +186,18 @@ def test_provider_failures_surface_through_langchain_with_their_type() -> None:
     clock = VirtualClock()
     with pytest.raises(FakeServerError, match=r"^server error \(502\)$"):
         clock.run(model.ainvoke("hi"))
+    assert clock.now() == 1.0
+
+
+def test_structured_output_parses_a_scripted_tool_call_into_the_schema() -> None:
+    class Weather(BaseModel):
+        city: str
+        celsius: int
+
+    model = FakeChatModel([ToolCall("Weather", {"city": "Paris", "celsius": 14})], latency=1.0)
+    clock = VirtualClock()
+
+    result = clock.run(model.with_structured_output(Weather).ainvoke("weather?"))
+
+    assert result == Weather(city="Paris", celsius=14)
     assert clock.now() == 1.0

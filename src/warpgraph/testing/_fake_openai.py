@@ -1,7 +1,7 @@
 """``FakeOpenAI``: an OpenAI-compatible HTTP endpoint served by a ``FakeLLM``, in virtual time.
 
-Code that talks HTTP to a model (the official ``openai`` SDK, LangChain's
-``ChatOpenAI``, a hand-written ``httpx`` client) can be tested unchanged: the
+Code that talks HTTP to a model (the official ``openai`` SDK and clients built on
+it, a hand-written ``httpx`` client) can be tested unchanged: the
 endpoint answers at the HTTP layer, so the client's own request building, response
 parsing, streaming and retries all run for real, while the model behind it is a
 ``FakeLLM`` whose latency, limits and failures happen on the loop's clock.
