@@ -403,3 +403,31 @@ def test_each_test_gets_a_fresh_clock(pytester: pytest.Pytester) -> None:
     )
     result = pytester.runpytest(*WITH_ASYNCIO)
     result.assert_outcomes(passed=3)
+
+
+def test_a_loop_shared_across_tests_is_refused_with_the_fix(pytester: pytest.Pytester) -> None:
+    make_ini(pytester)
+    pytester.makepyfile(
+        """
+        import asyncio
+        import pytest
+
+        pytestmark = [pytest.mark.asyncio(loop_scope="module"), pytest.mark.virtual_time]
+
+        async def test_first(vclock):
+            await asyncio.sleep(1)
+            assert vclock.now() == 1.0
+
+        async def test_second(vclock):
+            await asyncio.sleep(1)
+        """
+    )
+    result = pytester.runpytest(*WITH_ASYNCIO)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*test_second: a virtual-time test needs its own loop, but pytest-asyncio runs it "
+            "on a loop shared with other tests (loop_scope wider than function); give it "
+            "@pytest.mark.asyncio(loop_scope='function')"
+        ]
+    )

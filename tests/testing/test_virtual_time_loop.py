@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -383,3 +384,24 @@ def test_a_loop_takes_either_a_clock_or_start_and_end() -> None:
         match=r"^VirtualTimeLoop got both clock= and start=/end=; pass start and end to the",
     ):
         VirtualTimeLoop(VirtualClock(), start=5)
+
+
+def test_a_one_tick_sleep_is_due_at_once_as_in_asyncio_not_a_deadlock() -> None:
+    async def main(clock: VirtualClock) -> int:
+        await asyncio.sleep(1e-9)
+        await asyncio.sleep(1e-9)
+        return clock.ticks
+
+    # asyncio runs a timer that is due within its clock resolution (1 ns = 1 tick) at once.
+    assert run(main) == 0
+
+
+def test_tasks_that_swallow_the_deadlock_and_wait_again_end_the_run() -> None:
+    async def main(clock: VirtualClock) -> None:
+        event = asyncio.Event()
+        while True:
+            with contextlib.suppress(VirtualTimeDeadlock):
+                await event.wait()
+
+    with pytest.raises(VirtualTimeDeadlock, match=r"^virtual time deadlock at t=0\.0: 1 task"):
+        run(main)

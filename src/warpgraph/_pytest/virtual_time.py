@@ -211,8 +211,20 @@ def _own_session(item: Any) -> VirtualTimeSession | None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     __tracebackhide__ = True
-    session = _own_session(pyfuncitem)
-    if session is None or not inspect.iscoroutinefunction(pyfuncitem.obj):
+    session = pyfuncitem.stash.get(_SESSION, None)
+    if session is None:
+        return None
+    if _asyncio_runs(pyfuncitem):
+        if session.loop is None:
+            # pytest-asyncio reused a loop from a wider scope: its clock is not this test's.
+            pytest.fail(
+                f"{pyfuncitem.nodeid}: a virtual-time test needs its own loop, but "
+                "pytest-asyncio runs it on a loop shared with other tests (loop_scope wider "
+                "than function); give it @pytest.mark.asyncio(loop_scope='function')",
+                pytrace=False,
+            )
+        return None
+    if not inspect.iscoroutinefunction(pyfuncitem.obj):
         return None
     # The test's own arguments, as pytest's default pyfunc_call picks them.
     arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}

@@ -59,7 +59,10 @@ DEFAULT_LIVELOCK_LIMIT = 1_000_000
 # look again; every path that could end the wait also writes to the self-pipe, so this is
 # only a safety net, not a polling interval.
 _REAL_WAIT = 0.25
-_RESOLUTION = time.get_clock_info("monotonic").resolution
+_RESOLUTION = time.get_clock_info("monotonic").resolution  # the same as asyncio's
+# Deadlock or budget errors raised into the same waiters at one virtual time, this many
+# times over, mean the tasks swallow them; then the error ends the run instead.
+_MAX_STUCK_ROUNDS = 1000
 
 
 class _VirtualSelector(selectors.BaseSelector):
@@ -126,6 +129,8 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         self._parked: set[Wake] = set()
         self._spins = 0
         self._spin_ticks = 0
+        self._stuck_ticks = 0
+        self._stuck_rounds = 0
         self._livelock_limit = livelock_limit
         try:
             self._clock = _make_clock(clock, start, end)
@@ -229,6 +234,10 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
             # Callbacks are ready (or the loop is stopping): poll only, time holds.
             self._count_spin()
             return events
+        if timeout is not None and timeout <= _RESOLUTION:
+            # asyncio's next timer is due within its clock resolution: asyncio runs it right
+            # after this poll, so there is nothing to jump to and nothing is stuck.
+            return events
         if self._busy:
             # A thread is working on real time; time holds until it returns or parks.
             # Either event reaches us through the self-pipe and ends this wait early.
@@ -302,8 +311,14 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
             ):
                 waiters.append(waiter)
         text = message(tasks)
-        if not waiters:
-            # Nothing to throw into (run_until_complete on a bare future): end the run.
+        ticks = self._clock._ticks
+        if ticks != self._stuck_ticks:
+            self._stuck_ticks, self._stuck_rounds = ticks, 0
+        self._stuck_rounds += 1
+        if not waiters or self._stuck_rounds > _MAX_STUCK_ROUNDS:
+            # Nothing to throw into (run_until_complete on a bare future), or the tasks keep
+            # swallowing the error and waiting again: end the run instead.
+            self._stuck_rounds = 0
             raise error(text)
         for waiter in waiters:
             waiter.set_exception(error(text))
