@@ -51,7 +51,7 @@ def test_measure_checks_the_first_result_then_times_batched_rounds() -> None:
         calls.append(1)
         return 42
 
-    driver = Driver(Budget(seconds=0.01, round_seconds=0.0, max_rounds=7))
+    driver = Driver(Budget(seconds=10.0, round_seconds=0.0, max_rounds=7))
     benchmark = RecordingBenchmark([0.3, 0.6, 0.9, 0.3, 0.3, 0.3, 0.3])
     try:
         measurement = driver.measure(

@@ -6,7 +6,8 @@ one persistent event loop, and writes ``graph-bench.json``/``.md``/``.html``. Th
 pieces, each usable on its own:
 
 * ``WORKLOADS``: scheduler overhead (chain, fan-out, Send map-reduce, wide state,
-  compile) and throughput in virtual time, each on warpgraph, a hand-written asyncio
+  compile), throughput in virtual time, and agent patterns on fake LLMs (ReAct,
+  supervisor, map-reduce summarisation), each on warpgraph, a hand-written asyncio
   floor and LangGraph;
 * ``Driver``: the sync-over-one-loop measurement through pytest-benchmark;
 * ``Stats``, ``fit_series``, ``compare_samples``: robust statistics, size-series fits
@@ -16,6 +17,7 @@ pieces, each usable on its own:
 
 from __future__ import annotations
 
+from warpgraph.bench._agents import AGENT_WORKLOADS
 from warpgraph.bench._analysis import Analysis, Row, Target, analyse
 from warpgraph.bench._compare import (
     ALPHA,
@@ -35,7 +37,7 @@ from warpgraph.bench._stats import Stats
 from warpgraph.bench._throughput import THROUGHPUT_WORKLOADS
 from warpgraph.bench._workload import Case, Prepared, Workload
 
-WORKLOADS: tuple[Workload, ...] = SCHEDULER_WORKLOADS + THROUGHPUT_WORKLOADS
+WORKLOADS: tuple[Workload, ...] = SCHEDULER_WORKLOADS + THROUGHPUT_WORKLOADS + AGENT_WORKLOADS
 
 
 def cases(
@@ -46,9 +48,12 @@ def cases(
 
 
 __all__ = [
+    "AGENT_WORKLOADS",
     "ALPHA",
     "MIN_ROUNDS",
     "PEERS",
+    "SCHEDULER_WORKLOADS",
+    "THROUGHPUT_WORKLOADS",
     "WORKLOADS",
     "Analysis",
     "BenchSession",

@@ -115,7 +115,7 @@ class BenchSession:
             label=case.id,
             clock=workload.clock,
             min_rounds=workload.min_rounds,
-            memory_units=case.size if workload.measure_memory else None,
+            memory_units=case.size if case.size <= workload.memory_up_to else None,
         )
         result = Result(
             id=case.id,

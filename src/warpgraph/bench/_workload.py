@@ -12,13 +12,14 @@ A *case* is one (workload, peer, size) triple: one row of the report.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from warpgraph.bench._peers import PEERS
 
-__all__ = ["Call", "Case", "Clock", "Prepared", "Workload"]
+__all__ = ["Call", "Case", "Clock", "Prepared", "Workload", "virtual_elapsed"]
 
 Call = Callable[[], Awaitable[Any]]
 Clock = Literal["real", "virtual"]
@@ -55,8 +56,9 @@ class Workload:
     clock: Clock = "real"
     # Rounds are calibrated to fill a time budget; a slow case still gets this many.
     min_rounds: int = 5
-    # Whether to measure tracemalloc's peak per call (once, outside the timed rounds).
-    measure_memory: bool = False
+    # Measure tracemalloc's peak per unit (once, outside the timed rounds) at sizes up to
+    # this one; tracing makes every allocation several times slower, so not beyond.
+    memory_up_to: int = 0
     description: str = ""
     # Largest size measured per peer, with the reason shown when a case is skipped:
     # LangGraph takes about 100 s per round for 10,000 concurrent runs.
@@ -89,3 +91,21 @@ class Case:
     @property
     def label(self) -> str:
         return f"{self.workload.name} {self.size} {self.workload.unit}s on {self.peer}"
+
+
+async def virtual_elapsed(run: Call) -> tuple[Any, float]:
+    """``(await run(), seconds of loop time it took)``, exact to the tick on the virtual loop.
+
+    The virtual-time loop counts integer ticks; its clock's ``measure()`` reads them, so
+    7.5 s of calls is ``7.5`` and never ``7.499999999999999`` (a float difference of two
+    large loop times would drift).
+    """
+    loop = asyncio.get_running_loop()
+    clock = getattr(loop, "clock", None)
+    if clock is not None and hasattr(clock, "measure"):
+        with clock.measure() as measured:
+            result = await run()
+        return result, float(measured.elapsed)
+    start = loop.time()
+    result = await run()
+    return result, loop.time() - start
