@@ -8,11 +8,11 @@ Every node logs ``"<name>@<total>"`` to ``log`` (``operator.add``; sometimes as 
 ``Overwrite``), adds its ``delta`` to ``total`` (``operator.add`` on ints) and may
 write ``total`` to a custom ``max`` reducer key or to one of two *shared* last-value
 keys, so two nodes writing the same one in a step raise ``InvalidUpdateError`` on
-both sides; a few nodes return ``None``. A node may wrap its update in
-``Command(goto=...)``, with names, ``END`` and ``Send``s. Routing functions are
-deterministic functions of the state they see: ``(total + len(log)) % len(outcomes)``
-picks an outcome, which is a node name, ``END``, a list of names, or ``Send``s
-(possibly mixed with a name).
+both sides; a few nodes return ``None``, and one may raise ``NodeFailure`` for
+some values of ``total``. A node may wrap its update in ``Command(goto=...)``, with
+names, ``END`` and ``Send``s. Routing functions are deterministic functions of the
+state they see: ``(total + len(log) + v0) % len(outcomes)`` picks an outcome, which
+is a node name, ``END``, a list of names, or ``Send``s (possibly mixed with a name).
 
 Runaway growth is kept out by construction: a ``Send`` may only target a node that
 sends nothing itself (by branch or ``Command``), so parallel tasks never compound;
@@ -20,6 +20,7 @@ loops still happen and end at the recursion limit (``GraphRecursionError`` on bo
 """
 
 import asyncio
+import dataclasses
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from hypothesis import strategies as st
 
 from ._case import Case
 from ._libs import Lib
+from ._nodes import NodeFailure
 
 END = "__end__"  # stands for the library's END in specs; both libraries spell it so
 #: Keys a node may write its ``total`` to: two shared last-value keys, one custom reducer.
@@ -58,6 +60,7 @@ class NodeSpec:
     goto: tuple[Any, ...] | None
     defer: bool
     yields: int  # async nodes give the loop this many turns, to shuffle completion order
+    fails_at: int | None  # raise NodeFailure when total % 4 equals this
 
 
 #: An outcome of a routing function: ("name", n) | ("names", (n, ...)) |
@@ -96,15 +99,19 @@ class GraphSpec:
             config={"recursion_limit": self.recursion_limit},
             checks=checks,
             async_only=self.is_async,
+            same_message=True,
         )
 
 
 def _node(spec: NodeSpec, lib: Lib) -> Callable[[Any], Any]:
     def update(state: Any) -> dict[str, Any] | None:
-        if spec.writes == "none":
-            return None
         # a Send's argument is a partial state, hence .get
         total = state.get("total", 0)
+        if spec.fails_at is not None and total % 4 == spec.fails_at:
+            # the same message from every task of the node: two may fail in one step
+            raise NodeFailure(f"{spec.name} failed")
+        if spec.writes == "none":
+            return None
         entry = [f"{spec.name}@{total}"]
         out: dict[str, Any] = {"log": entry, "total": spec.delta}
         if spec.writes == "overwrite":
@@ -147,7 +154,8 @@ def _route(spec: BranchSpec, lib: Lib) -> Any:
         return sends if outcome[2] is None else [outcome[2], *sends]
 
     def route(state: Any) -> Any:
-        index = (state.get("total", 0) + len(state.get("log", []))) % len(spec.outcomes)
+        seen = state.get("total", 0) + len(state.get("log", [])) + state.get("v0", 0)
+        index = seen % len(spec.outcomes)
         return resolve(spec.outcomes[index], index)
 
     if not spec.is_async:
@@ -212,10 +220,15 @@ def graph_specs(draw: st.DrawFn, max_nodes: int = 6) -> GraphSpec:
     entry = draw(st.lists(st.sampled_from(names), max_size=2, unique=True))
     if not entry and not any(b.source == "__start__" for b in branches):
         entry = [names[0]]
-    nodes = tuple(
+    nodes = [
         draw(_nodes(name, _later(names, i), may_be_async, send_targets if name in senders else []))
         for i, name in enumerate(names)
-    )
+    ]
+    # at most one node may raise: with two, which error surfaces first is a race
+    failing = draw(st.none() | st.sampled_from(names))
+    if failing is not None:
+        index = names.index(failing)
+        nodes[index] = dataclasses.replace(nodes[index], fails_at=draw(st.integers(0, 3)))
     # plain edges and Command gotos point forward (or to END), so loops come from
     # conditional edges, whose state-dependent choice often leaves the loop
     edges = draw(
@@ -231,7 +244,7 @@ def graph_specs(draw: st.DrawFn, max_nodes: int = 6) -> GraphSpec:
         sources = st.lists(st.sampled_from(names), min_size=2, max_size=3, unique=True)
         waiting = draw(st.lists(st.tuples(sources.map(tuple), st.sampled_from(names)), max_size=2))
     return GraphSpec(
-        nodes=nodes,
+        nodes=tuple(nodes),
         entry=tuple(entry),
         edges=tuple(dict.fromkeys(edges)),
         waiting=tuple(waiting),
@@ -268,6 +281,7 @@ def _nodes(
         goto=draw(st.none() | st.lists(goto, min_size=1, max_size=3).map(tuple)),
         defer=draw(st.integers(0, 7)) == 0,
         yields=draw(st.integers(0, 2)) if is_async else 0,
+        fails_at=None,
     )
 
 
