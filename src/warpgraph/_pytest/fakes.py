@@ -18,12 +18,15 @@ question.
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from warpgraph.testing._fake_llm import FakeLLM
 from warpgraph.testing._fake_tools import FakeTool
+
+if TYPE_CHECKING:
+    from warpgraph.testing._fake_openai import FakeOpenAI
 
 _MADE = pytest.StashKey[list[FakeLLM | FakeTool]]()
 
@@ -70,8 +73,9 @@ def fake_tool(request: pytest.FixtureRequest) -> FakeToolFactory:
 
 
 @pytest.fixture
-def fake_openai(request: pytest.FixtureRequest) -> Iterator[Any]:
+def fake_openai(request: pytest.FixtureRequest) -> Iterator[FakeOpenAI]:
     """A started fake OpenAI endpoint; set ``fake_openai.llm = fake_llm([...])`` to script it."""
+    # Imported here: the endpoint needs httpx and respx, which only this fixture requires.
     from warpgraph.testing._fake_openai import FakeOpenAI
 
     api = FakeOpenAI()
