@@ -26,7 +26,7 @@ import operator
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, TypedDict
 
-from warpgraph.bench._peers import PeerUnavailable, graph_api
+from warpgraph.bench._peers import GraphAPI, PeerUnavailable, graph_api
 from warpgraph.bench._workload import Prepared, Workload, virtual_elapsed
 
 __all__ = ["AGENT_WORKLOADS", "LLM_LATENCY", "TOOL_LATENCY"]
@@ -89,71 +89,84 @@ def _measured(
 # -- ReAct ---------------------------------------------------------------------------
 
 
-def _prepare_react(peer: str, turns: int) -> Prepared:
-    t = _testing()
+class _ReAct:
+    """Fresh fakes for every run, and the two steps every peer takes with them."""
 
-    def answer(request: Any) -> Any:
+    def __init__(self, turns: int) -> None:
+        self.t = _testing()
+        self.turns = turns
+        self.llm: Any = None
+        self.tool: Any = None
+
+    def fresh(self) -> None:
+        self.llm = self.t.FakeLLM(self._answer, latency=LLM_LATENCY, name="react")
+        self.tool = self.t.FakeTool("search", "found", latency=TOOL_LATENCY)
+
+    def _answer(self, request: Any) -> Any:
         done = sum(1 for m in request.messages if m.role == "tool")
-        return t.ToolCall("search", {"q": done}) if done < turns else "done"
+        return self.t.ToolCall("search", {"q": done}) if done < self.turns else "done"
 
-    fakes: dict[str, Any] = {}
+    async def think(self, messages: list[Any]) -> Any:
+        return await self.llm.ainvoke(messages, tools=[self.tool.schema])
 
-    def fresh() -> tuple[Any, Any]:
-        fakes["llm"] = t.FakeLLM(answer, latency=LLM_LATENCY, name="react")
-        fakes["tool"] = t.FakeTool("search", "found", latency=TOOL_LATENCY)
-        return fakes["llm"], fakes["tool"]
-
-    async def tool_messages(tool: Any, message: Any) -> list[Any]:
-        results = [await tool.ainvoke(call.args) for call in message.tool_calls]
-        return [t.Message("tool", str(result), tool_call_id=call.id)
+    async def act(self, message: Any) -> list[Any]:
+        results = [await self.tool.ainvoke(call.args) for call in message.tool_calls]
+        return [self.t.Message("tool", str(result), tool_call_id=call.id)
                 for call, result in zip(message.tool_calls, results, strict=True)]  # fmt: skip
 
-    if peer == "asyncio":
 
-        async def run() -> list[Any]:
-            llm, tool = fresh()
-            messages = [t.Message("user", "question")]
-            while True:
-                message = await llm.ainvoke(messages, tools=[tool.schema])
-                messages.append(message)
-                if not message.tool_calls:
-                    return messages
-                messages += await tool_messages(tool, message)
+def _react_floor(react: _ReAct) -> Callable[[], Any]:
+    async def run() -> list[Any]:
+        react.fresh()
+        messages = [react.t.Message("user", "question")]
+        while True:
+            message = await react.think(messages)
+            messages.append(message)
+            if not message.tool_calls:
+                return messages
+            messages += await react.act(message)
 
-    else:
-        api = graph_api(peer)
+    return run
 
-        async def agent(state: AgentState) -> dict[str, Any]:
-            llm, tool = fakes["llm"], fakes["tool"]
-            return {"messages": [await llm.ainvoke(state["messages"], tools=[tool.schema])]}
 
-        async def tools(state: AgentState) -> dict[str, Any]:
-            return {"messages": await tool_messages(fakes["tool"], state["messages"][-1])}
+def _react_graph(api: GraphAPI, react: _ReAct) -> Callable[[], Any]:
+    async def agent(state: AgentState) -> dict[str, Any]:
+        return {"messages": [await react.think(state["messages"])]}
 
-        def route(state: AgentState) -> str:
-            return "tools" if state["messages"][-1].tool_calls else api.END
+    async def tools(state: AgentState) -> dict[str, Any]:
+        return {"messages": await react.act(state["messages"][-1])}
 
-        graph = api.StateGraph(AgentState)
-        graph.add_node("agent", agent)
-        graph.add_node("tools", tools)
-        graph.add_edge(api.START, "agent")
-        graph.add_conditional_edges("agent", route, ["tools", api.END])
-        graph.add_edge("tools", "agent")
-        app = graph.compile()
-        config = {"recursion_limit": 2 * turns + 10}
+    def route(state: AgentState) -> str:
+        return "tools" if state["messages"][-1].tool_calls else api.END
 
-        async def run() -> list[Any]:
-            fresh()
-            out = await app.ainvoke({"messages": [t.Message("user", "question")]}, config=config)
-            return list(out["messages"])
+    graph = api.StateGraph(AgentState)
+    graph.add_node("agent", agent)
+    graph.add_node("tools", tools)
+    graph.add_edge(api.START, "agent")
+    graph.add_conditional_edges("agent", route, ["tools", api.END])
+    graph.add_edge("tools", "agent")
+    app = graph.compile()
+    config = {"recursion_limit": 2 * react.turns + 10}
 
+    async def run() -> list[Any]:
+        react.fresh()
+        out = await app.ainvoke({"messages": [react.t.Message("user", "question")]}, config=config)
+        return list(out["messages"])
+
+    return run
+
+
+def _prepare_react(peer: str, turns: int) -> Prepared:
+    react = _ReAct(turns)
+    run = _react_floor(react) if peer == "asyncio" else _react_graph(graph_api(peer), react)
     expected = (turns + 1) * LLM_LATENCY + turns * TOOL_LATENCY
-    call, check_makespan, extras = _measured(run, expected, turns + 1, f"ReAct {turns} on {peer}")
+    what = f"ReAct {turns} on {peer}"
+    call, check_makespan, extras = _measured(run, expected, turns + 1, what)
 
     def check(messages: Any) -> None:
         if messages[-1].content != "done" or len(messages) != 2 + 2 * turns:
-            raise AssertionError(f"ReAct {turns} on {peer}: expected {2 + 2 * turns} messages "
-                                 f"ending in 'done', got {len(messages)}")  # fmt: skip
+            raise AssertionError(f"{what}: expected {2 + 2 * turns} messages ending in "
+                                 f"'done', got {len(messages)}")  # fmt: skip
         check_makespan(messages)
 
     return Prepared(call, check, extras)
@@ -162,61 +175,79 @@ def _prepare_react(peer: str, turns: int) -> Prepared:
 # -- supervisor with workers ----------------------------------------------------------
 
 
-def _prepare_supervisor(peer: str, handoffs: int) -> Prepared:
-    t = _testing()
+class _Supervision:
+    """Fresh fakes for every run: a supervisor model and one model per worker."""
 
-    def decide(request: Any) -> str:
+    def __init__(self, handoffs: int) -> None:
+        self.t = _testing()
+        self.handoffs = handoffs
+        self.models: dict[str, Any] = {}
+
+    def fresh(self) -> None:
+        self.models["supervisor"] = self.t.FakeLLM(
+            self._decide, latency=LLM_LATENCY, name="supervisor"
+        )
+        for name in WORKERS:
+            self.models[name] = self.t.FakeLLM(self._done(name), latency=LLM_LATENCY, name=name)
+
+    @staticmethod
+    def _done(name: str) -> Callable[[Any], str]:
+        # A callable script: it answers any number of calls (a list would run out).
+        return lambda request: f"{name} did it"
+
+    def _decide(self, request: Any) -> str:
         done = sum(1 for m in request.messages if m.role == "assistant")
-        return WORKERS[done % len(WORKERS)] if done < handoffs else "FINISH"
+        return WORKERS[done % len(WORKERS)] if done < self.handoffs else "FINISH"
 
-    fakes: dict[str, Any] = {}
+    async def ask(self, model: str, messages: list[Any]) -> Any:
+        return await self.models[model].ainvoke(messages)
 
-    def fresh() -> None:
-        fakes["supervisor"] = t.FakeLLM(decide, latency=LLM_LATENCY, name="supervisor")
-        for name in WORKERS:
-            fakes[name] = t.FakeLLM(lambda r, name=name: f"{name} did it", latency=LLM_LATENCY,
-                                    name=name)  # fmt: skip
 
-    if peer == "asyncio":
+def _supervisor_floor(team: _Supervision) -> Callable[[], Any]:
+    async def run() -> list[Any]:
+        team.fresh()
+        messages = [team.t.Message("user", "task")]
+        while (choice := (await team.ask("supervisor", messages)).content) != "FINISH":
+            messages.append(await team.ask(choice, messages))
+        return messages
 
-        async def run() -> list[Any]:
-            fresh()
-            messages = [t.Message("user", "task")]
-            while (choice := (await fakes["supervisor"].ainvoke(messages)).content) != "FINISH":
-                messages.append(await fakes[choice].ainvoke(messages))
-            return messages
+    return run
 
-    else:
-        api = graph_api(peer)
 
-        async def supervisor(state: SupervisorState) -> dict[str, Any]:
-            return {"next": (await fakes["supervisor"].ainvoke(state["messages"])).content}
+def _supervisor_graph(api: GraphAPI, team: _Supervision) -> Callable[[], Any]:
+    async def supervisor(state: SupervisorState) -> dict[str, Any]:
+        return {"next": (await team.ask("supervisor", state["messages"])).content}
 
-        def worker(name: str) -> Callable[[SupervisorState], Any]:
-            async def work(state: SupervisorState) -> dict[str, Any]:
-                return {"messages": [await fakes[name].ainvoke(state["messages"])]}
+    def worker(name: str) -> Callable[[SupervisorState], Any]:
+        async def work(state: SupervisorState) -> dict[str, Any]:
+            return {"messages": [await team.ask(name, state["messages"])]}
 
-            return work
+        return work
 
-        def route(state: SupervisorState) -> str:
-            return api.END if state["next"] == "FINISH" else state["next"]
+    def route(state: SupervisorState) -> str:
+        return api.END if state["next"] == "FINISH" else state["next"]
 
-        graph = api.StateGraph(SupervisorState)
-        graph.add_node("supervisor", supervisor)
-        for name in WORKERS:
-            graph.add_node(name, worker(name))
-            graph.add_edge(name, "supervisor")
-        graph.add_edge(api.START, "supervisor")
-        graph.add_conditional_edges("supervisor", route, [*WORKERS, api.END])
-        app = graph.compile()
-        config = {"recursion_limit": 2 * handoffs + 10}
+    graph = api.StateGraph(SupervisorState)
+    graph.add_node("supervisor", supervisor)
+    for name in WORKERS:
+        graph.add_node(name, worker(name))
+        graph.add_edge(name, "supervisor")
+    graph.add_edge(api.START, "supervisor")
+    graph.add_conditional_edges("supervisor", route, [*WORKERS, api.END])
+    app = graph.compile()
+    config = {"recursion_limit": 2 * team.handoffs + 10}
 
-        async def run() -> list[Any]:
-            fresh()
-            out = await app.ainvoke({"messages": [t.Message("user", "task")], "next": ""},
-                                    config=config)  # fmt: skip
-            return list(out["messages"])
+    async def run() -> list[Any]:
+        team.fresh()
+        start = {"messages": [team.t.Message("user", "task")], "next": ""}
+        return list((await app.ainvoke(start, config=config))["messages"])
 
+    return run
+
+
+def _prepare_supervisor(peer: str, handoffs: int) -> Prepared:
+    team = _Supervision(handoffs)
+    run = _supervisor_floor(team) if peer == "asyncio" else _supervisor_graph(graph_api(peer), team)
     expected = (2 * handoffs + 1) * LLM_LATENCY
     what = f"supervisor {handoffs} on {peer}"
     call, check_makespan, extras = _measured(run, expected, 2 * handoffs + 1, what)

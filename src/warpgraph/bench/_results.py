@@ -16,7 +16,7 @@ A saved file is also a baseline: ``Report.from_json`` reads the samples back for
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -181,7 +181,3 @@ class Report:
                 "file (no 'benchmarks' list)"
             )
         return cls.from_json(data)
-
-
-def medians(results: Sequence[Result]) -> dict[str, float]:
-    return {result.id: result.median for result in results}
