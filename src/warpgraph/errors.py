@@ -65,11 +65,45 @@ class GraphBuildError(WarpgraphError, ValueError):
 
 
 class NodeTimeoutError(WarpgraphError, TimeoutError):
-    """A node ran past its ``timeout``."""
+    """A node ran past its ``timeout``.
+
+    ``node`` names it, ``timeout`` is the limit and ``elapsed`` how long the attempt
+    ran (loop seconds), as on LangGraph's error of the same name.
+    """
+
+    def __init__(
+        self, message: str, *, node: str = "", timeout: float = 0.0, elapsed: float = 0.0
+    ) -> None:
+        super().__init__(message)
+        self.node = node
+        self.timeout = timeout
+        self.elapsed = elapsed
 
 
 class RunTimeoutError(WarpgraphError, TimeoutError):
-    """A step (``step_timeout``) or the whole run ran past its timeout."""
+    """A step (``step_timeout``) or the whole run (``run_timeout``) ran past its timeout.
+
+    ``kind`` is ``"step"`` or ``"run"``, ``step`` the step that was running,
+    ``in_flight`` the nodes it cut off and ``trajectory`` the node names of every
+    step so far (one tuple per step).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: str = "run",
+        timeout: float = 0.0,
+        step: int = 0,
+        in_flight: tuple[str, ...] = (),
+        trajectory: tuple[tuple[str, ...], ...] = (),
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.timeout = timeout
+        self.step = step
+        self.in_flight = in_flight
+        self.trajectory = trajectory
 
 
 class ParentCommand(WarpgraphError):

@@ -126,13 +126,14 @@ def test_a_branch_sees_its_own_nodes_writes_but_not_its_siblings() -> None:
 def test_a_chain_of_k_nodes_needs_a_recursion_limit_of_k_plus_one() -> None:
     app = chain("a", "b", "c").compile()
     assert app.invoke({}, {"recursion_limit": 4})["log"] == ["a", "b", "c"]
-    with pytest.raises(
-        GraphRecursionError,
-        match=r"^Recursion limit of 3 reached without hitting a stop condition "
-        r"\(graph 'LangGraph', step 4\)\. You can increase the limit by setting the "
-        r"`recursion_limit` config key\.$",
-    ):
+    with pytest.raises(GraphRecursionError) as caught:
         app.invoke({}, {"recursion_limit": 3})
+    # str() leaves out notes other parts of warpgraph may add (the trajectory so far).
+    assert str(caught.value) == (
+        "Recursion limit of 3 reached without hitting a stop condition "
+        "(graph 'LangGraph', step 4). You can increase the limit by setting the "
+        "`recursion_limit` config key."
+    )
 
 
 def test_the_default_recursion_limit_is_langgraphs_10007() -> None:

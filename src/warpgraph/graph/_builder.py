@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from warpgraph.errors import GraphBuildError
+from warpgraph.runtime._limits import Limiter, node_limiter
 from warpgraph.runtime._retry import RetryPolicy
+from warpgraph.runtime._timeouts import node_timeout
 from warpgraph.runtime._types import END, START
 
 if TYPE_CHECKING:
@@ -37,6 +40,8 @@ class NodeDef:
     input_schema: Any
     metadata: dict[str, Any] | None
     destinations: tuple[str, ...] | None
+    timeout: float | None = None  # controls (issue 6): seconds per attempt
+    limiter: Limiter | None = None  # controls (issue 6): add_node(..., max_concurrency=)
 
 
 @dataclass(slots=True)
@@ -92,8 +97,14 @@ class StateGraph(Generic[StateT]):
         input_schema: type[Any] | None = None,
         retry_policy: RetryPolicy | Sequence[RetryPolicy] | None = None,
         destinations: Sequence[str] | dict[str, str] | None = None,
+        timeout: float | timedelta | None = None,
+        max_concurrency: int | Limiter | None = None,
     ) -> StateGraph[StateT]:
-        """Add a node: ``add_node("name", fn)`` or ``add_node(fn)`` (named after ``fn``)."""
+        """Add a node: ``add_node("name", fn)`` or ``add_node(fn)`` (named after ``fn``).
+
+        ``timeout`` bounds each attempt (async nodes only); ``max_concurrency`` caps the
+        node's calls in flight across all runs, or shares a ``Limiter`` (docs/controls.md).
+        """
         if not isinstance(node, str):
             action, node = node, _name_of(node)
         if action is None:
@@ -112,7 +123,11 @@ class StateGraph(Generic[StateT]):
         else:
             retry = tuple(retry_policy or ())
         dest = tuple(destinations) if destinations is not None else None
-        self.nodes[node] = NodeDef(node, action, defer, retry, input_schema, metadata, dest)
+        # Per-node timeout and concurrency limit (controls, issue 6), checked here.
+        limits = (node_timeout(node, timeout, action), node_limiter(node, max_concurrency))
+        self.nodes[node] = NodeDef(
+            node, action, defer, retry, input_schema, metadata, dest, *limits
+        )
         return self
 
     def add_edge(self, start_key: str | Sequence[str], end_key: str) -> StateGraph[StateT]:

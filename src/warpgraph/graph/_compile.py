@@ -18,6 +18,7 @@ from warpgraph.errors import GraphBuildError
 from warpgraph.graph._schema import SchemaInfo, is_schema, read_schema
 from warpgraph.runtime._compiled import CompiledGraph
 from warpgraph.runtime._program import Barrier, Branch, Channel, NodeSpec, Program
+from warpgraph.runtime._timeouts import timed_call
 from warpgraph.runtime._types import END, START
 
 if TYPE_CHECKING:
@@ -46,6 +47,10 @@ def compile_graph(builder: StateGraph[Any], name: str) -> CompiledGraph:
         n: _node_spec(d, node_schemas[n], all_keys, builder, barriers)
         for n, d in builder.nodes.items()
     }
+    for spec in nodes.values():
+        spec.fast = spec.simple and spec.is_async and not spec.kwargs and not spec.is_subgraph
+        if len(spec.edges) == 1 and not nodes[spec.edges[0]].defer:
+            spec.successor = nodes[spec.edges[0]]
     start = NodeSpec(
         START,
         _never_called,
@@ -69,7 +74,7 @@ def compile_graph(builder: StateGraph[Any], name: str) -> CompiledGraph:
             make_state=state.make_input,
             context_schema=builder.context_schema,
             initial_values={k: c.initial for k, c in channels.items() if c.initial is not None},
-            output_is_all=frozenset(output_keys) == all_keys,
+            last_value_keys=frozenset(k for k, c in channels.items() if c.reducer is None),
         ),
         builder=builder,
     )
@@ -160,6 +165,8 @@ def _node_spec(
         call = action
         is_async = _is_async(action)
         kwargs = _wanted_kwargs(action)
+    if node.timeout is not None:  # controls (issue 6): every call bounded by the node's timeout
+        call = timed_call(node.name, call, node.timeout)
     make_input: Callable[[dict[str, Any]], Any] = schema.make_input
     if typing.is_typeddict(schema.schema) and frozenset(schema.channels) >= all_keys:
         make_input = dict  # the node sees every key: a plain copy is the fastest filter
@@ -183,7 +190,11 @@ def _node_spec(
         branches=branches,
         barriers=mine,
         triggers=triggers,
-        simple=not branches and not mine and not node.retry,
+        # A limited node is not `simple`, so it never takes the engine's fast path, which
+        # skips TaskCaller.task where the limiter is taken (controls, issue 6).
+        simple=not branches and not mine and not node.retry and node.limiter is None,
+        timeout=node.timeout,
+        limiter=node.limiter,
     )
 
 

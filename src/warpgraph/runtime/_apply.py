@@ -23,7 +23,7 @@ from warpgraph.errors import InvalidUpdateError
 from warpgraph.runtime._program import MISSING, Channel, NodeSpec, Program
 from warpgraph.runtime._types import OVERWRITE, Overwrite, Send
 
-__all__ = ["Writes", "apply_writes", "plan_step", "route"]
+__all__ = ["Writes", "apply_update", "apply_writes", "plan_step", "route"]
 
 # One task's result for applying: (task's node name, its writes in the order it made them).
 Writes = tuple[str, Sequence[tuple[str, Any]]]
@@ -69,6 +69,20 @@ def apply_writes(
                 current = value if current is MISSING else reducer(current, value)
         values[key] = current
     return set(by_key)
+
+
+def apply_update(program: Program, values: dict[str, Any], update: dict[str, Any]) -> None:
+    """Apply the dict returned by the only task of a step (the hot path of chains).
+
+    One task cannot conflict with itself through a dict, so a last-value key is a
+    plain assignment; reducer keys and overwrites take the general path.
+    """
+    last_value = program.last_value_keys
+    for key, value in update.items():
+        if key in last_value and type(value) is not Overwrite:
+            values[key] = value
+        else:
+            apply_writes(program.channels, values, (("", ((key, value),)),), 0)
 
 
 def _overwrite_from_dict(value: dict[Any, Any]) -> Any:
@@ -123,8 +137,8 @@ def plan_step(
     """The next step's node tasks (sorted by name) and Send tasks.
 
     A ``defer=True`` node that is triggered waits in ``deferred`` (updated in
-    place) until a step would otherwise have no tasks at all; then all waiting
-    deferred nodes run.
+    place) until a step would otherwise have no node task; then all waiting
+    deferred nodes run. As in LangGraph, pending Send tasks do not hold it back.
     """
     nodes = program.nodes
     pull: list[NodeSpec] = []
@@ -134,7 +148,7 @@ def plan_step(
             deferred.add(name)
         else:
             pull.append(node)
-    if not pull and not sends and deferred:
+    if not pull and deferred:
         pull = [nodes[name] for name in sorted(deferred)]
         deferred.clear()
     return pull, sends

@@ -24,6 +24,7 @@ from warpgraph.errors import InvalidUpdateError, ParentCommand
 from warpgraph.runtime import _events as ev
 from warpgraph.runtime._apply import apply_writes
 from warpgraph.runtime._context import Runtime
+from warpgraph.runtime._limits import run_limited
 from warpgraph.runtime._program import Branch, NodeSpec, Program
 from warpgraph.runtime._retry import retry_delay, should_retry
 from warpgraph.runtime._types import END, Command, Send
@@ -61,7 +62,9 @@ class TaskCaller:
 
     __slots__ = (
         "_injected",
+        "held",
         "inline_sync",
+        "interrupted",
         "modes",
         "observer",
         "program",
@@ -92,6 +95,10 @@ class TaskCaller:
         self.inline_sync = inline_sync
         self.observer = observer
         self.semaphore = semaphore
+        # Set by the run around a single-task step: result chunks wait there (see Run).
+        self.held: list[tuple[str, Any]] | None = None
+        # Nodes whose call a cancellation cut off: what a stopped run reports (controls, issue 6).
+        self.interrupted: list[str] = []
         self.stream_tasks = sink is not None and ("tasks" in modes or "debug" in modes)
         self.stream_updates = sink is not None and "updates" in modes
         self._injected: dict[str, Any] = {
@@ -112,9 +119,8 @@ class TaskCaller:
         if self.observer is not None:
             self.observer.emit(ev.StepFinished(self.observer.run_id, step, _now()))
 
-    async def run_one(self, node: NodeSpec, step: int) -> Outcome:
+    async def run_one(self, node: NodeSpec, step: int, arg: Any) -> Outcome:
         """The only task of its step: awaited directly, no asyncio task created."""
-        arg = node.make_input(self.values)
         task_id = ""
         if self.observer is not None or self.stream_tasks:
             self.start_step(step, (node,), ())
@@ -138,18 +144,20 @@ class TaskCaller:
         self, node: NodeSpec, arg: Any, send_index: int | None, step: int, task_id: str
     ) -> Outcome:
         """Run ``node`` on ``arg``; return its writes, goto targets and Sends."""
-        if self.semaphore is not None:
+        if node.limiter is not None:  # per-node max_concurrency (controls, issue 6)
+            result = await run_limited(self, node, arg, task_id, send_index, step)
+        elif self.semaphore is not None:
             async with self.semaphore:
                 result = await self._call(node, arg, task_id, send_index, step)
         else:
             result = await self._call(node, arg, task_id, send_index, step)
-        writes, gotos, sends = self._read(node, result)
+        writes, gotos, sends = self.read(node, result)
         if node.branches:
             more_gotos, more_sends = await self.branch_targets(node, writes)
             gotos = [*gotos, *more_gotos]
             sends = [*sends, *more_sends]
         if self.stream_updates:
-            self.sink("updates", {node.name: dict(writes) if writes else None})
+            self._out("updates", {node.name: dict(writes) if writes else None})
         if self.stream_tasks:
             payload: dict[str, Any] = {
                 "id": task_id,
@@ -161,12 +169,20 @@ class TaskCaller:
             self._emit_task(step, "task_result", payload)
         return writes, gotos, sends
 
+    def _out(self, mode: str, chunk: Any) -> None:
+        """Stream a task's result chunk now, or hold it for the run to emit later."""
+        if self.held is not None:
+            self.held.append((mode, chunk))
+        else:
+            self.sink(mode, chunk)
+
     def _emit_task(self, step: int, kind: str, payload: dict[str, Any]) -> None:
+        out = self.sink if kind == "task" else self._out
         if "tasks" in self.modes:
-            self.sink("tasks", payload)
+            out("tasks", payload)
         if "debug" in self.modes:
             stamp = datetime.now(UTC).isoformat()
-            self.sink("debug", {"step": step, "timestamp": stamp, "type": kind, "payload": payload})
+            out("debug", {"step": step, "timestamp": stamp, "type": kind, "payload": payload})
 
     async def _call(
         self, node: NodeSpec, arg: Any, task_id: str, send_index: int | None, step: int
@@ -261,10 +277,14 @@ class TaskCaller:
             return await _in_thread(node.call, arg)
         except ParentCommand as parent:
             return parent.command
+        except asyncio.CancelledError:
+            self.interrupted.append(node.name)  # controls (issue 6): where a stopped run was
+            raise
 
     # -- reading results -----------------------------------------------------------------
 
-    def _read(self, node: NodeSpec, result: Any) -> Outcome:
+    def read(self, node: NodeSpec, result: Any) -> Outcome:
+        """Turn what a node returned into (writes, goto targets, Sends)."""
         if node.is_subgraph and type(result) is dict:
             # A subgraph's output: keep the keys this graph shares with it.
             channels = self.program.channels

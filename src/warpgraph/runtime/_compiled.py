@@ -12,16 +12,25 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from warpgraph.errors import InvalidUpdateError, ParentCommand
+from warpgraph.errors import (
+    GraphRecursionError,
+    InvalidUpdateError,
+    NodeTimeoutError,
+    ParentCommand,
+)
 from warpgraph.runtime import _events as ev
+from warpgraph.runtime._backpressure import stream_buffer
+from warpgraph.runtime._batch import amap
 from warpgraph.runtime._calls import Observer
 from warpgraph.runtime._context import RunScope, Runtime, StreamWriter, _discard, run_scope
 from warpgraph.runtime._engine import Pace, Run, Sink
 from warpgraph.runtime._program import Program
+from warpgraph.runtime._supervise import annotate_stop, check_controls
 from warpgraph.runtime._sync import iterate_sync, run_sync
+from warpgraph.runtime._timeouts import run_guarded, run_timeouts
 
 if TYPE_CHECKING:
     from warpgraph.graph._builder import StateGraph
@@ -43,6 +52,8 @@ class CompiledGraph:
         self.program = program
         self.builder = builder
         self.name = program.name
+        # LangGraph's Pregel.step_timeout: seconds per superstep (controls, issue 6).
+        self.step_timeout: float | None = None
 
     def __repr__(self) -> str:
         return f"<CompiledGraph {self.name!r} nodes={list(self.program.nodes)}>"
@@ -59,7 +70,6 @@ class CompiledGraph:
         sink: Sink | None = None,
         pace: Pace | None = None,
         inline_sync: bool | None = None,
-        as_subgraph: bool = False,
     ) -> dict[str, Any]:
         cfg = _prepare_config(config)
         parent = run_scope.get()
@@ -88,9 +98,15 @@ class CompiledGraph:
                 observer=observer,
                 pace=pace,
             )
+            timeouts = run_timeouts(cfg, self.step_timeout)  # controls (issue 6)
+            if timeouts is not None:
+                work = (
+                    run.execute(data) if observer is None else self._observed(run, observer, data)
+                )
+                return await run_guarded(run, work, *timeouts)
             if observer is None:
-                return await run.execute(data, lenient=as_subgraph)
-            return await self._observed(run, observer, data, as_subgraph)
+                return await run.execute(data)
+            return await self._observed(run, observer, data)
         except ParentCommand as command:
             if parent is None:
                 raise InvalidUpdateError(
@@ -98,19 +114,20 @@ class CompiledGraph:
                     "but the graph is not running as a subgraph; drop graph=Command.PARENT"
                 ) from command
             raise
+        except (GraphRecursionError, NodeTimeoutError, asyncio.CancelledError) as stop:
+            annotate_stop(run, stop)  # where the run was: step, nodes, trajectory (issue 6)
+            raise
         finally:
             run_scope.reset(token)
 
-    async def _observed(
-        self, run: Run, observer: Observer, data: Any, as_subgraph: bool
-    ) -> dict[str, Any]:
+    async def _observed(self, run: Run, observer: Observer, data: Any) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
         task = ev.current_task()
         observer.emit(
             ev.RunStarted(observer.run_id, self.name, task.task_id if task else None, loop.time())
         )
         try:
-            result = await run.execute(data, lenient=as_subgraph)
+            result = await run.execute(data)
         except Exception as exc:
             observer.emit(ev.RunFinished(observer.run_id, loop.time(), "error", exc))
             raise
@@ -136,12 +153,16 @@ class CompiledGraph:
         context: Any = None,
         stream_mode: str | Sequence[str] | None = None,
         subgraphs: bool = False,
+        buffer: int = 0,
     ) -> AsyncIterator[Any]:
         """Yield chunks while the graph runs (``updates`` by default).
 
-        With a list of modes every chunk is a ``(mode, chunk)`` tuple.
+        With a list of modes every chunk is a ``(mode, chunk)`` tuple. ``buffer`` is how
+        many chunks the run may get ahead of a slow consumer (docs/controls.md).
         """
-        async for item in self._astream(input, config, context, stream_mode, subgraphs, None):
+        async for item in self._astream(
+            input, config, context, stream_mode, subgraphs, None, buffer
+        ):
             yield item
 
     async def _astream(
@@ -152,10 +173,11 @@ class CompiledGraph:
         stream_mode: str | Sequence[str] | None,
         subgraphs: bool,
         inline_sync: bool | None,
+        buffer: int = 0,
     ) -> AsyncIterator[Any]:
         modes, single = _parse_modes(stream_mode, subgraphs)
         loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[Any] = asyncio.Queue()
+        queue: asyncio.Queue[Any] = stream_buffer(buffer)  # bounded run-ahead (issue 6)
         owner = threading.get_ident()
 
         def sink(mode: str, chunk: Any) -> None:
@@ -221,6 +243,51 @@ class CompiledGraph:
                 raise result  # cancellation and exits are not per-input results
         return list(results)
 
+    # -- bounded batches (controls, issue 6: runtime/_batch.py) --------------------------
+
+    def amap(
+        self,
+        inputs: Iterable[Any] | AsyncIterable[Any],
+        config: dict[str, Any] | None = None,
+        *,
+        max_in_flight: int | None = None,
+        as_completed: bool = False,
+        return_exceptions: bool = False,
+        context: Any = None,
+    ) -> AsyncIterator[Any]:
+        """Run the graph on each of ``inputs`` (any iterable, even endless), with at most
+        ``max_in_flight`` runs started and not yet taken; results in input order, or
+        ``(index, result)`` pairs as runs finish with ``as_completed=True``."""
+        return amap(
+            self,
+            inputs,
+            config,
+            max_in_flight=max_in_flight,
+            as_completed=as_completed,
+            return_exceptions=return_exceptions,
+            context=context,
+        )
+
+    def abatch_as_completed(
+        self,
+        inputs: Sequence[Any],
+        config: dict[str, Any] | None = None,
+        *,
+        return_exceptions: bool = False,
+        context: Any = None,
+    ) -> AsyncIterator[tuple[int, Any]]:
+        """LangGraph's ``abatch_as_completed``: ``(index, result)`` as each run finishes."""
+        cfg = _batch_configs(config, len(inputs))[0] if inputs else dict(config or {})
+        return amap(
+            self,
+            inputs,
+            cfg,
+            max_in_flight=cfg.get("max_concurrency") or max(len(inputs), 1),
+            as_completed=True,
+            return_exceptions=return_exceptions,
+            context=context,
+        )
+
     # -- sync API: the same engine, driven from sync code --------------------------------
 
     def invoke(
@@ -267,7 +334,7 @@ class CompiledGraph:
             scope = run_scope.get()
             context = scope.runtime.context if scope is not None else None
             sub_config = {k: v for k, v in config.items() if k != "callbacks"}
-            return await self._arun(state, sub_config, context, as_subgraph=True)
+            return await self._arun(state, sub_config, context)
 
         run_subgraph.__name__ = self.name
         return run_subgraph
@@ -294,6 +361,7 @@ def _prepare_config(config: dict[str, Any] | None) -> dict[str, Any]:
         )
     if "configurable" not in cfg:
         cfg["configurable"] = {}
+    check_controls(cfg)  # misplaced limits, malformed timeouts (controls, issue 6)
     return cfg
 
 

@@ -21,8 +21,8 @@ import types
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Sequence
 from typing import Any
 
-from warpgraph.errors import EmptyInputError, GraphRecursionError
-from warpgraph.runtime._apply import apply_writes, plan_step, route
+from warpgraph.errors import EmptyInputError, GraphRecursionError, ParentCommand
+from warpgraph.runtime._apply import apply_update, apply_writes, plan_step, route
 from warpgraph.runtime._calls import Observer, TaskCaller
 from warpgraph.runtime._context import Runtime
 from warpgraph.runtime._program import NodeSpec, Program
@@ -47,6 +47,7 @@ class Run:
         "pace",
         "program",
         "sink",
+        "trail",
         "values",
     )
 
@@ -64,6 +65,8 @@ class Run:
     ) -> None:
         self.program = program
         self.pace = pace
+        # One entry per step, its planned tasks (controls, issue 6: runtime/_supervise.py).
+        self.trail: list[Any] = []
         self.config = config
         self.limit: int = config["recursion_limit"]
         self.modes = modes
@@ -92,51 +95,93 @@ class Run:
         values = self.values
         return {k: v for k, v in values.items() if k in self.program.state_keys}
 
-    async def execute(self, data: Any, *, lenient: bool = False) -> dict[str, Any]:
-        """Run to completion from input ``data``; return the final output.
-
-        ``lenient`` (a subgraph reading its parent's state) skips unknown input keys
-        instead of rejecting them.
-        """
+    async def execute(self, data: Any) -> dict[str, Any]:
+        """Run to completion from input ``data``; return the final output."""
         program = self.program
-        triggered, sends = await self._start(data, lenient)
+        triggered, sends = await self._start(data)
         pace = self.pace
         if pace is not None:
             await pace()
         barrier_seen: list[set[str]] = [set() for _ in program.barriers]
         deferred: set[str] = set()
         values, sink, caller = self.values, self.sink, self.caller
+        channels = program.channels
         emit_values = sink is not None and "values" in self.modes
+        # A plain run (no stream, no events) may call fast nodes directly: no task
+        # bookkeeping at all between "call the node" and "apply its dict".
+        plain = sink is None and caller.observer is None
+        limit = self.limit
         step = 0
+        queued: NodeSpec | None = None  # the next step's only task, known without planning
+        pull: list[NodeSpec]
+        pushes: Sequence[Send]
+        inputs: list[Any] | None = None
+        # A single-task step's chunks and every step's `values` chunk are held back
+        # until the next step's inputs are built, as LangGraph emits them with the
+        # next checkpoint: an input that fails validation hides the step before it.
+        held: list[tuple[str, Any]] = []
         while True:
             step += 1
-            pull, pushes = plan_step(program, triggered, sends, deferred)
-            if step > self.limit:
+            if queued is not None:
+                pull, pushes, queued = [queued], (), None
+            else:
+                pull, pushes = plan_step(program, triggered, sends, deferred)
+            if sink is not None:
+                inputs = [node.make_input(values) for node in pull]
+                if held:
+                    for mode, chunk in held:
+                        sink(mode, chunk)
+                    held.clear()
+                    if pace is not None:
+                        await pace()
+            if step > limit:
                 raise GraphRecursionError(
-                    f"Recursion limit of {self.limit} reached without hitting a stop "
+                    f"Recursion limit of {limit} reached without hitting a stop "
                     f"condition (graph '{program.name}', step {step}). You can increase "
                     "the limit by setting the `recursion_limit` config key."
                 )
             if not pull and not pushes:
                 return self.output()
-            if not pushes and len(pull) == 1:
+            self.trail.append((pull, pushes) if pushes else pull)  # trajectory (issue 6)
+            if pushes or len(pull) > 1:
+                updated, triggered, sends = await self._step(
+                    step, pull, pushes, barrier_seen, inputs
+                )
+            else:
                 node = pull[0]
-                writes, gotos, new_sends = await caller.run_one(node, step)
-                updated = apply_writes(program.channels, values, ((node.name, writes),), step)
+                if plain and node.fast:
+                    try:
+                        result = await node.call(node.make_input(values))
+                    except ParentCommand as parent:
+                        result = parent.command
+                    except asyncio.CancelledError:
+                        caller.interrupted.append(node.name)  # where a stopped run was (issue 6)
+                        raise
+                    if type(result) is dict and channels.keys() >= result.keys():
+                        apply_update(program, values, result)
+                        if node.successor is not None:
+                            queued = node.successor
+                        else:
+                            triggered, sends = set(node.edges), ()
+                        continue
+                    writes, gotos, new_sends = caller.read(node, result)
+                else:
+                    arg = inputs[0] if inputs is not None else node.make_input(values)
+                    caller.held = held if sink is not None else None
+                    try:
+                        writes, gotos, new_sends = await caller.run_one(node, step, arg)
+                    finally:
+                        caller.held = None
+                updated = apply_writes(channels, values, ((node.name, writes),), step)
                 if node.simple and not gotos and not new_sends:
                     triggered, sends = set(node.edges), ()
                 else:
                     triggered, sends = route(program, ((node, gotos, new_sends),), barrier_seen)
-            else:
-                updated, triggered, sends = await self._step(step, pull, pushes, barrier_seen)
             caller.finish_step(step)
-            if emit_values and updated and sink is not None:
-                if not updated.isdisjoint(program.state_keys):
-                    sink("values", self.snapshot())
-            if pace is not None:
-                await pace()
+            if emit_values and updated and not updated.isdisjoint(program.state_keys):
+                held.append(("values", self.snapshot()))
 
-    async def _start(self, data: Any, lenient: bool) -> tuple[set[str], Sequence[Send]]:
+    async def _start(self, data: Any) -> tuple[set[str], Sequence[Send]]:
         """Apply the input as step 0's writes and route from START."""
         program = self.program
         if data is None:
@@ -153,6 +198,8 @@ class Run:
             if self.sink is not None and "values" in self.modes:
                 self.sink("values", self.snapshot())
         start = program.start
+        if not start.branches:
+            return set(start.edges), ()
         gotos, sends = await self.caller.branch_targets(start, ())
         return route(program, ((start, gotos, sends),), [])
 
@@ -162,6 +209,7 @@ class Run:
         pull: list[NodeSpec],
         pushes: Sequence[Send],
         barrier_seen: list[set[str]],
+        inputs: list[Any] | None,
     ) -> tuple[set[str], set[str], Sequence[Send]]:
         """Run a step of several tasks concurrently; apply and route in apply order."""
         program = self.program
@@ -175,7 +223,9 @@ class Run:
             (node, send.arg, i)
             for i, (node, send) in enumerate(zip(push_nodes, pushes, strict=True))
         ]
-        planned += [(node, node.make_input(values), None) for node in pull]
+        if inputs is None:
+            inputs = [node.make_input(values) for node in pull]
+        planned += [(node, arg, None) for node, arg in zip(pull, inputs, strict=True)]
         ids = [caller.announce(node, arg, index, step) for node, arg, index in planned]
         coros = [
             caller.task(node, arg, index, step, task_id)

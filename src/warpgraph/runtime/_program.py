@@ -13,6 +13,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from warpgraph.runtime._limits import Limiter
 from warpgraph.runtime._retry import RetryPolicy
 
 __all__ = ["MISSING", "Barrier", "Branch", "Channel", "NodeSpec", "Program"]
@@ -81,15 +82,22 @@ class NodeSpec:
     retry: tuple[RetryPolicy, ...] = ()
     defer: bool = False
     is_subgraph: bool = False
-    # Reserved for node timeouts and per-node concurrency limits (a later issue).
+    # Node timeout and concurrency limit (controls, issue 6): `call` already enforces the
+    # timeout; the limiter is taken by the task (runtime/_limits.py). Either makes `simple` False.
     timeout: float | None = None
     max_concurrency: int | None = None
+    limiter: Limiter | None = None
     edges: tuple[str, ...] = ()  # plain successors, END removed
     branches: tuple[Branch, ...] = ()
     barriers: tuple[Barrier, ...] = ()  # waiting edges this node is a source of
     triggers: tuple[str, ...] = ()  # LangGraph channel names that trigger it (tasks stream)
-    # True when routing after this node needs nothing but `edges` (the hot path).
+    # True when routing after this node needs nothing but `edges`.
     simple: bool = True
+    # True when the engine may call it directly on the hot path: async, simple, no
+    # injected parameters, no retries, not a subgraph (see Run.execute).
+    fast: bool = False
+    # The one node its edges lead to, when there is exactly one and it is not deferred.
+    successor: NodeSpec | None = None
 
 
 @dataclass(slots=True, eq=False)
@@ -113,5 +121,5 @@ class Program:
     context_schema: Any = None
     # Keys whose reducer starts from an initial value, seeded at the start of each run.
     initial_values: dict[str, Callable[[], Any]] = field(default_factory=dict)
-    # The output keys equal the channel keys: a run's result is a plain copy.
-    output_is_all: bool = True
+    # Keys without a reducer: a single task's write to them is a plain assignment.
+    last_value_keys: frozenset[str] = frozenset()

@@ -15,6 +15,8 @@ import random
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
+from warpgraph.errors import NodeTimeoutError
+
 __all__ = ["RetryPolicy", "default_retry_on", "retry_delay", "should_retry"]
 
 
@@ -26,7 +28,9 @@ def default_retry_on(exc: Exception) -> bool:
     anything else retries. HTTP errors are recognised by duck typing so the
     runtime core needs neither httpx nor requests.
     """
-    if isinstance(exc, ConnectionError):
+    if isinstance(exc, (ConnectionError, NodeTimeoutError)):
+        # A node timeout is transient by definition (LangGraph's NodeTimeoutError is not an
+        # OSError so that its default policy retries it; warpgraph's is, hence the test here).
         return True
     status = _http_status(exc)
     if status is not None:
