@@ -405,3 +405,75 @@ def test_tasks_that_swallow_the_deadlock_and_wait_again_end_the_run() -> None:
 
     with pytest.raises(VirtualTimeDeadlock, match=r"^virtual time deadlock at t=0\.0: 1 task"):
         run(main)
+
+
+def test_a_job_cancelled_before_it_starts_stops_holding_time() -> None:
+    async def main(clock: VirtualClock) -> float:
+        loop = asyncio.get_running_loop()
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            running = loop.run_in_executor(pool, time.sleep, 0.05)
+            queued = loop.run_in_executor(pool, time.sleep, 10)  # never starts
+            queued.cancel()
+            await running
+            await asyncio.sleep(3)
+        return clock.now()
+
+    assert run(main) == 3.0
+
+
+def test_a_worker_left_parked_is_woken_while_the_executor_shuts_down() -> None:
+    woke_at: list[float] = []
+
+    def worker() -> None:
+        clock = current_clock()
+        assert clock is not None
+        clock.sleep(5)
+        woke_at.append(clock.now())
+
+    async def main(clock: VirtualClock) -> float:
+        # Not awaited: asyncio.run cancels the task, the thread stays parked, and the
+        # executor shutdown must let virtual time reach its wake-up instead of hanging.
+        asyncio.get_running_loop().run_in_executor(None, worker)
+        await asyncio.sleep(1)
+        return clock.now()
+
+    assert run(main) == 1.0
+    assert woke_at == [5.0]
+
+
+def test_closing_the_loop_releases_a_parked_thread_with_an_error() -> None:
+    clock = VirtualClock()
+    loop = VirtualTimeLoop(clock)
+    errors: list[str] = []
+
+    def worker() -> None:
+        try:
+            clock.sleep(10)
+        except RuntimeError as error:
+            errors.append(str(error))
+
+    executor = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    try:
+        job = loop.run_in_executor(executor, worker)
+        # The jump to 1.0 can only happen once the worker has parked (it is busy before).
+        loop.run_until_complete(asyncio.sleep(1))
+        job.cancel()
+        loop.run_until_complete(asyncio.sleep(0))
+    finally:
+        loop.close()
+        executor.shutdown(wait=True)
+    assert errors == [
+        "the virtual-time loop closed while this thread slept in virtual time (clock.sleep); "
+        "await the executor job before closing the loop"
+    ]
+    assert clock.now() == 1.0
+
+
+def test_debug_mode_keeps_virtual_time_exact() -> None:
+    clock = VirtualClock()
+
+    async def main() -> float:
+        await asyncio.gather(asyncio.sleep(1), asyncio.to_thread(time.sleep, 0.01))
+        return clock.now()
+
+    assert clock.run(main(), debug=True) == 1.0

@@ -182,17 +182,18 @@ class VirtualClock:
         """Block the calling worker thread for ``seconds`` of virtual time.
 
         In a thread running an executor job of this clock's loop, the thread is parked (not
-        busy) until the loop's clock reaches the wake-up time. With no loop running, nothing
-        else can happen meanwhile, so the clock simply advances.
+        busy) until the loop's clock reaches the wake-up time. Called from elsewhere while no
+        loop runs on this clock, nothing else can happen meanwhile: the clock simply advances.
         """
         ticks = duration_ticks(seconds)
         if ticks < 0:
             raise ValueError(f"time can't go backwards: sleep({seconds!r}) is negative")
         loop = self._loop
-        if loop is None or not loop.is_running():
-            self._set_ticks(self._ticks + ticks)
+        if loop is not None and (loop.is_running() or loop.owns_current_thread()):
+            # A job of the loop parks even before the loop runs: the loop will wake it.
+            loop.sleep_in_thread(ticks)
             return
-        loop.sleep_in_thread(ticks)
+        self._set_ticks(self._ticks + ticks)
 
     def run(self, main: Coroutine[Any, Any, _T], *, debug: bool | None = None) -> _T:
         """Run ``main`` on a new virtual loop driven by this clock, like ``asyncio.run``."""

@@ -356,6 +356,10 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         except RuntimeError:
             return False
 
+    def owns_current_thread(self) -> bool:
+        """Whether the caller runs an executor job of this loop."""
+        return job_loop() is self
+
     def run_in_executor(
         self,
         executor: concurrent.futures.Executor | None,
