@@ -191,7 +191,7 @@ def test_unused_snapshots_are_reported_and_deleted_on_update(pytester: pytest.Py
         [
             "*warpgraph snapshots*",
             "unused: __snapshots__/test_agent/test_removed.json",
-            "1 unused snapshot(s); `pytest --graph-snapshot-update` deletes them",
+            "1 unused snapshot(s); run `pytest --graph-snapshot-update` to delete them",
         ]
     )
     assert (folder / "test_removed.json").exists()

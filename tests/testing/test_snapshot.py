@@ -328,3 +328,25 @@ def test_assert_match_without_any_run_says_so(tmp_path: Path) -> None:
     ):
         snapshot.assert_match()
     assert not (tmp_path / "s.json").exists()
+
+
+def test_the_session_report_lists_written_and_unused_files(tmp_path: Path) -> None:
+    module = tmp_path / "test_m.py"
+    folder = tmp_path / "__snapshots__" / "test_m"
+    folder.mkdir(parents=True)
+    (folder / "test_gone.json").write_text("{}\n", encoding="utf-8")
+    tests = ModuleTests(known={"test_new"}, passed={"test_new"})
+    session = SnapshotSession(update=False)
+    assert session.finish({module: tests}, tmp_path) == [
+        "unused: __snapshots__/test_m/test_gone.json",
+        "1 unused snapshot(s); run `pytest --graph-snapshot-update` to delete them",
+    ]
+    updating = SnapshotSession(update=True)
+    updating.check(folder / "test_new.json", "{}\n", "x")
+    assert updating.finish({module: tests}, tmp_path) == [
+        "written: __snapshots__/test_m/test_new.json",
+        "deleted unused: __snapshots__/test_m/test_gone.json",
+    ]
+    assert sorted(p.name for p in folder.iterdir()) == ["test_new.json"]
+    deselected = ModuleTests(known={"test_new"})
+    assert SnapshotSession(update=False).finish({module: deselected}, tmp_path) == []

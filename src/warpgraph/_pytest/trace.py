@@ -28,7 +28,7 @@ from warpgraph.testing._snapshot_store import (
     GraphSnapshot,
     ModuleTests,
     SnapshotSession,
-    find_unused,
+    relative,
     snapshot_path,
 )
 from warpgraph.testing._trace import Trace
@@ -65,7 +65,7 @@ def graph_trace() -> Iterator[Trace]:
 def graph_snapshot(request: pytest.FixtureRequest, graph_trace: Trace) -> GraphSnapshot:
     """Compare this test's runs with ``__snapshots__/<module>/<test>.json``: ``assert_match()``."""
     path = snapshot_path(request.node.path, _test_name(request.node))
-    shown_as = _relative(path, request.config.rootpath)
+    shown_as = relative(path, request.config.rootpath)
     return GraphSnapshot(graph_trace, request.config.stash[_session_key], path, shown_as)
 
 
@@ -99,36 +99,14 @@ def pytest_runtest_makereport(
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     config = terminalreporter.config
-    session = config.stash[_session_key]
     modules = config.stash[_modules_key]
-    if not any((m.parent / "__snapshots__").is_dir() for m in modules) and not session.written:
-        return
-    unused = find_unused(modules, session.used)
-    if not (unused or session.written):
-        return
-    root = config.rootpath
-    terminalreporter.section("warpgraph snapshots")
-    for path in session.written:
-        terminalreporter.write_line(f"written: {_relative(path, root)}")
-    for path in unused:
-        if session.update:
-            path.unlink()
-            terminalreporter.write_line(f"deleted unused: {_relative(path, root)}")
-        else:
-            terminalreporter.write_line(f"unused: {_relative(path, root)}")
-    if unused and not session.update:
-        terminalreporter.write_line(
-            f"{len(unused)} unused snapshot(s); `pytest --graph-snapshot-update` deletes them"
-        )
+    lines = config.stash[_session_key].finish(modules, config.rootpath)
+    if lines:
+        terminalreporter.section("warpgraph snapshots")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 def _test_name(item: pytest.Item) -> str:
     """The test's name within its module: ``test_x[param]``, or ``TestClass.test_x``."""
     return ".".join(item.nodeid.split("::")[1:])
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return str(path.relative_to(root))
-    except ValueError:
-        return str(path)

@@ -29,6 +29,7 @@ __all__ = [
     "SnapshotMismatchError",
     "SnapshotSession",
     "find_unused",
+    "relative",
     "snapshot_path",
 ]
 
@@ -47,6 +48,14 @@ def snapshot_path(test_file: Path, test_name: str) -> Path:
 
 def safe_name(test_name: str) -> str:
     return _UNSAFE.sub("_", test_name)
+
+
+def relative(path: Path, root: Path) -> str:
+    """``path`` as shown to the user: relative to the rootdir when inside it."""
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
 
 
 @dataclass
@@ -81,6 +90,20 @@ class SnapshotSession:
                 f"the trajectory differs from the snapshot {shown_as} (- snapshot, + this run); "
                 f"if the change is intended, {UPDATE_HINT}\n" + "\n".join(diff)
             )
+
+    def finish(self, modules: Mapping[Path, ModuleTests], root: Path) -> list[str]:
+        """The session's report lines: files written, and unused files (deleted in update mode)."""
+        lines = [f"written: {relative(path, root)}" for path in self.written]
+        unused = find_unused(modules, self.used)
+        for path in unused:
+            if self.update:
+                path.unlink()
+                lines.append(f"deleted unused: {relative(path, root)}")
+            else:
+                lines.append(f"unused: {relative(path, root)}")
+        if unused and not self.update:
+            lines.append(f"{len(unused)} unused snapshot(s); {UPDATE_HINT} to delete them")
+        return lines
 
 
 @dataclass
