@@ -20,13 +20,18 @@ from warpgraph.runtime import (
     START,
     Command,
     CompiledGraph,
+    Limiter,
     Overwrite,
+    RaceResult,
     RetryPolicy,
     Runtime,
     Send,
     get_runtime,
     get_stream_writer,
+    hedge,
     observe,
+    race,
+    race_node,
 )
 
 __all__ = [
@@ -38,8 +43,10 @@ __all__ = [
     "GraphBuildError",
     "GraphRecursionError",
     "InvalidUpdateError",
+    "Limiter",
     "NodeTimeoutError",
     "Overwrite",
+    "RaceResult",
     "RetryPolicy",
     "RunTimeoutError",
     "Runtime",
@@ -48,5 +55,8 @@ __all__ = [
     "WarpgraphError",
     "get_runtime",
     "get_stream_writer",
+    "hedge",
     "observe",
+    "race",
+    "race_node",
 ]

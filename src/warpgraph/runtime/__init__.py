@@ -21,6 +21,8 @@ from warpgraph.runtime._events import (
     emit,
     observe,
 )
+from warpgraph.runtime._limits import Limiter
+from warpgraph.runtime._race import RaceResult, hedge, race, race_node
 from warpgraph.runtime._retry import RetryPolicy, default_retry_on
 from warpgraph.runtime._types import END, START, Command, Overwrite, Send
 
@@ -33,7 +35,9 @@ __all__ = [
     "Command",
     "CompiledGraph",
     "Event",
+    "Limiter",
     "Overwrite",
+    "RaceResult",
     "RetryPolicy",
     "RunFinished",
     "RunStarted",
@@ -52,5 +56,8 @@ __all__ = [
     "emit",
     "get_runtime",
     "get_stream_writer",
+    "hedge",
     "observe",
+    "race",
+    "race_node",
 ]
