@@ -128,6 +128,40 @@ def test_a_failing_assertion_shows_the_gantt_chart_and_no_harness_frames(
     assert "_trace_assert.py" not in result.stdout.str()
 
 
+def test_any_failure_of_a_traced_test_shows_the_chart_once(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        from warpgraph.runtime import active_subscribers, emit
+        from warpgraph.testing._trace_script import scripted_run
+
+        def record(trace):
+            for event in scripted_run([[("summarize", 1.0)], [("analyze", 1.0)]]):
+                emit(active_subscribers(), event)
+
+        def test_wrong_makespan(graph_trace):
+            record(graph_trace)
+            assert graph_trace.makespan == 1.0
+
+        def test_trace_assertion(graph_trace):
+            record(graph_trace)
+            graph_trace.assert_parallel("summarize", "analyze")
+        """
+    )
+    result = run(pytester)
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*_ test_wrong_makespan _*",
+            "E       assert 2.0 == 1.0",
+            "*- warpgraph trace -*",
+            "Gantt chart, seconds from the first start*",
+            "  step 1 analyze *1.0 → 2.0 s",
+            "*_ test_trace_assertion _*",
+        ]
+    )
+    assert result.stdout.str().count("Gantt chart") == 2  # once per failure, never twice
+
+
 def test_snapshots_round_trip_through_update_and_compare(pytester: pytest.Pytester) -> None:
     write_agent(pytester, "weather in Paris")
     missing = run(pytester)

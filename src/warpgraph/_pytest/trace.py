@@ -8,7 +8,10 @@ Maps onto ``warpgraph.testing``:
   file ``__snapshots__/<module>/<test>.json``;
 * option ``--graph-snapshot-update`` (group ``warpgraph``): write snapshots
   instead of comparing, and delete unused ones;
-* a terminal-summary section listing snapshots written and unused.
+* a terminal-summary section listing snapshots written and unused;
+* a "warpgraph trace" report section with the Gantt chart when a test using
+  ``graph_trace`` fails for any reason other than a trace assertion (whose
+  message has the chart already).
 
 The subscription is a context variable set in a plain (sync) fixture: test code
 runs in a copy of the context taken after fixture setup (pytest-asyncio 1.x
@@ -32,6 +35,7 @@ from warpgraph.testing._snapshot_store import (
     snapshot_path,
 )
 from warpgraph.testing._trace import Trace
+from warpgraph.testing._trace_assert import TraceAssertionError
 
 _session_key = pytest.StashKey[SnapshotSession]()
 _modules_key = pytest.StashKey[dict[Path, ModuleTests]]()
@@ -94,6 +98,11 @@ def pytest_runtest_makereport(
     if report.when == "call" and report.passed:
         tests = item.config.stash[_modules_key].setdefault(item.path, ModuleTests())
         tests.passed.add(_test_name(item))
+    trace = getattr(item, "funcargs", {}).get("graph_trace")
+    already_drawn = call.excinfo is not None and call.excinfo.errisinstance(TraceAssertionError)
+    if report.when == "call" and report.failed and isinstance(trace, Trace) and not already_drawn:
+        # Any failure (``vclock.now() == 1.0``, a wrong result) reads better next to the chart.
+        report.sections.append(("warpgraph trace", trace.gantt()))
     return report
 
 
