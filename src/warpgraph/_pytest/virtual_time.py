@@ -216,13 +216,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
         return None
     if _asyncio_runs(pyfuncitem):
         if session.loop is None:
-            # pytest-asyncio reused a loop from a wider scope: its clock is not this test's.
-            pytest.fail(
-                f"{pyfuncitem.nodeid}: a virtual-time test needs its own loop, but "
-                "pytest-asyncio runs it on a loop shared with other tests (loop_scope wider "
-                "than function); give it @pytest.mark.asyncio(loop_scope='function')",
-                pytrace=False,
-            )
+            pytest.fail(_foreign_loop_message(pyfuncitem), pytrace=False)
         return None
     if not inspect.iscoroutinefunction(pyfuncitem.obj):
         return None
@@ -230,6 +224,22 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
     session.run(pyfuncitem.obj(**arguments))
     return True
+
+
+def _foreign_loop_message(item: pytest.Function) -> str:
+    if not hasattr(item.config.hook, "pytest_asyncio_loop_factories"):
+        # pytest-asyncio before 1.4 cannot be given a loop: it ran the test on its own.
+        return (
+            f"{item.nodeid}: virtual time needs pytest-asyncio >= 1.4 (its "
+            "pytest_asyncio_loop_factories hook); upgrade it with: pip install -U "
+            "'pytest-asyncio>=1.4', or run with -p no:asyncio to let warpgraph run async tests"
+        )
+    # pytest-asyncio reused a loop from a wider scope: its clock is not this test's.
+    return (
+        f"{item.nodeid}: a virtual-time test needs its own loop, but pytest-asyncio runs it "
+        "on a loop shared with other tests (loop_scope wider than function); give it "
+        "@pytest.mark.asyncio(loop_scope='function')"
+    )
 
 
 @pytest.hookimpl(wrapper=True)
