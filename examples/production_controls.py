@@ -2,29 +2,32 @@
 
 Real providers hang, fail and rate-limit. Three controls keep a graph usable:
 
-* **Timeouts** bound how long one attempt may wait. The ``ask`` node gives each
-  model call ``ATTEMPT_TIMEOUT`` seconds; past it the call is cancelled and the
-  attempt fails with ``TimeoutError``.
+* **Timeouts** bound how long one attempt may take:
+  ``add_node("ask", ask, timeout=2.0)``. At the deadline the attempt is cancelled
+  (its ``finally`` blocks run) and fails with ``NodeTimeoutError``, naming the
+  node and the limit. ``config={"run_timeout": s}`` bounds a whole run the same
+  way and raises ``RunTimeoutError``, saying which step and nodes it cut off.
 * **Retries with backoff** (``RetryPolicy``, LangGraph's fields) run a failed
   node again after ``initial_interval * backoff_factor ** (n - 1)`` seconds.
   ``retry_on`` names what is worth retrying: the provider's errors and timeouts,
   not bugs. Jitter is off here so the times are exact; in production leave it
   on (or seed it) so that many clients do not retry in lockstep.
-* **Cancellation** comes from the caller: ``asyncio.timeout`` around
-  ``ainvoke`` (or ``task.cancel()``) cancels the run, which cancels the node in
-  flight, whose own ``finally`` blocks run, and leaves no task behind.
+* **Cancellation** from the caller (``task.cancel()``, ``asyncio.timeout``
+  around ``ainvoke``) cancels the node in flight, runs its ``finally`` blocks,
+  stops any further retry, and leaves no task behind.
 
 The flaky provider (``make_provider``) hangs on its first call, fails with a 500
 after 1 s on its second, then answers in 1 s. So ``ask`` runs::
 
-    attempt 1   0.0 -> 2.0   timed out (the hung call is cancelled at 2.0)
+    attempt 1   0.0 -> 2.0   NodeTimeoutError (the hung call is cancelled at 2.0)
     backoff     2.0 -> 3.0   1 s
     attempt 2   3.0 -> 4.0   FakeServerError
     backoff     4.0 -> 6.0   2 s
     attempt 3   6.0 -> 7.0   ok
 
-and the run ends at exactly 7.0 virtual seconds. Given only 3.5 s by its
-caller, the same run is cancelled in the middle of attempt 2.
+and the run ends at exactly 7.0 virtual seconds. With ``run_timeout=3.5`` the
+same run stops in the middle of attempt 2; cancelled by its caller at 2.5, it
+stops during the first backoff and never calls the provider again.
 
 Run it with ``python examples/production_controls.py``.
 
@@ -38,9 +41,18 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable, Coroutine
 from typing import Any, TypedDict
 
-from warpgraph import END, START, CompiledGraph, RetryPolicy, StateGraph
+from warpgraph import (
+    END,
+    START,
+    CompiledGraph,
+    NodeTimeoutError,
+    RetryPolicy,
+    RunTimeoutError,
+    StateGraph,
+)
 from warpgraph.testing import (
     FakeLLM,
     FakeProviderError,
@@ -58,7 +70,7 @@ RETRY = RetryPolicy(
     backoff_factor=2.0,
     max_attempts=4,
     jitter=False,  # exact times for the example; keep jitter on in production
-    retry_on=(FakeProviderError, TimeoutError),
+    retry_on=(FakeProviderError, NodeTimeoutError),
 )
 
 
@@ -85,39 +97,50 @@ def build_graph(
 
     async def ask(state: State) -> dict[str, Any]:
         try:
-            async with asyncio.timeout(ATTEMPT_TIMEOUT):  # a deadline per attempt
-                reply = await model.ainvoke(state["question"])
+            reply = await model.ainvoke(state["question"])
             return {"answer": reply.content}
         finally:
             if cleanups is not None:  # e.g. release a connection, close a stream
                 cleanups.append(asyncio.get_running_loop().time())
 
     builder = StateGraph(State)
-    builder.add_node("ask", ask, retry_policy=RETRY)
+    builder.add_node("ask", ask, retry_policy=RETRY, timeout=ATTEMPT_TIMEOUT)
     builder.add_edge(START, "ask")
     builder.add_edge("ask", END)
     return builder.compile()
 
 
-async def ask_with_deadline(app: CompiledGraph, seconds: float) -> dict[str, Any] | None:
-    """The caller's side: give the whole run ``seconds``; None if it was cancelled."""
+async def run_until(app: CompiledGraph, *, run_timeout: float) -> str:
+    """One run with a deadline on the whole of it; what happened, in one line."""
     try:
-        async with asyncio.timeout(seconds):
-            return await app.ainvoke(INPUT)
-    except TimeoutError:
-        return None
+        result = await app.ainvoke(INPUT, config={"run_timeout": run_timeout})
+    except RunTimeoutError as error:
+        return f"RunTimeoutError: {error}"
+    return f"answer: {result['answer']}"
 
 
-def _run(title: str, deadline: float) -> None:
+async def cancel_after(app: CompiledGraph, seconds: float) -> str:
+    """The caller's side: start a run, cancel it after ``seconds``, wait until it is gone."""
+    run = asyncio.create_task(app.ainvoke(INPUT))
+    await asyncio.sleep(seconds)
+    run.cancel()
+    try:
+        await run
+    except asyncio.CancelledError:
+        return f"cancelled by the caller at {seconds} s"
+    return "finished before the caller cancelled it"
+
+
+def _show(title: str, scenario: Callable[[CompiledGraph], Coroutine[Any, Any, str]]) -> None:
     provider = make_provider()
     cleanups: list[float] = []
     app = build_graph(provider=provider, cleanups=cleanups)
     clock = VirtualClock()
     started = time.perf_counter()
-    result = clock.run(ask_with_deadline(app, deadline))
+    outcome = clock.run(scenario(app))
     real = time.perf_counter() - started
     print(f"== {title}")
-    print(f"result: {result}")
+    print(outcome)
     for call in provider.calls:
         error = f" ({type(call.error).__name__})" if call.error else ""
         print(f"  call {call.number}: {call.started} -> {call.ended} {call.status}{error}")
@@ -126,8 +149,9 @@ def _run(title: str, deadline: float) -> None:
 
 
 def main() -> None:
-    _run("timeouts and retries: the third attempt succeeds", deadline=60.0)
-    _run("cancelled by the caller after 3.5 s", deadline=3.5)
+    _show("timeouts and retries", lambda app: run_until(app, run_timeout=60.0))
+    _show("run_timeout=3.5", lambda app: run_until(app, run_timeout=3.5))
+    _show("cancelled by the caller", lambda app: cancel_after(app, 2.5))
 
 
 if __name__ == "__main__":

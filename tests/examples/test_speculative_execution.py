@@ -11,8 +11,6 @@ import speculative_execution as example
 
 from warpgraph.testing import FakeLLM, FakeServerError, Trace, VirtualClock
 
-ANSWER = "The Rhône (asked: 'Name a river that flows through Lyon.')"
-
 
 @pytest.mark.virtual_time
 async def test_the_fast_model_wins_at_one_second_and_the_strong_one_is_cancelled(
@@ -22,8 +20,8 @@ async def test_the_fast_model_wins_at_one_second_and_the_strong_one_is_cancelled
 
     result = await example.build_graph(models=models).ainvoke(example.INPUT)
 
-    assert result["winner"] == "fast"
-    assert result["answer"] == f"[fast] {ANSWER}"
+    assert (result["winner"], result["cancelled"]) == ("fast", ["strong"])
+    assert result["answer"] == "[fast] The Rhône"
     assert vclock.now() == example.VIRTUAL_SECONDS == 1.0
     (fast,) = models["fast"].calls
     (strong,) = models["strong"].calls
@@ -44,7 +42,7 @@ async def test_a_failing_candidate_does_not_win_the_next_success_does(
 
     result = await example.build_graph(models=models).ainvoke(example.INPUT)
 
-    assert result["winner"] == "strong"
+    assert (result["winner"], result["cancelled"]) == ("strong", [])
     assert vclock.now() == 3.0
     (fast,) = models["fast"].calls
     assert (fast.status, fast.ended) == ("error", 0.5)
@@ -55,53 +53,65 @@ async def test_when_every_candidate_fails_the_node_fails_with_all_their_errors(
     vclock: VirtualClock,
 ) -> None:
     models = {
-        "a": FakeLLM(["-"], latency=1.0, failures={1: FakeServerError(after=0.25)}, name="a"),
-        "b": FakeLLM(["-"], latency=1.0, failures={1: FakeServerError(after=0.75)}, name="b"),
+        "a": example.make_model("a", 1.0, fails_after=0.25),
+        "b": example.make_model("b", 1.0, fails_after=0.75),
     }
-    with pytest.raises(ExceptionGroup, match=r"^all 2 candidates failed$") as caught:
+    with pytest.raises(ExceptionGroup, match=r"^every candidate failed: a, b$") as caught:
         await example.build_graph(models=models).ainvoke(example.INPUT)
     assert vclock.now() == 0.75
     assert [type(e) for e in caught.value.exceptions] == [FakeServerError, FakeServerError]
 
 
 @pytest.mark.virtual_time
-async def test_the_loser_stops_where_the_race_ended_and_its_finally_runs(
-    vclock: VirtualClock,
-) -> None:
-    cleaned_up: list[float] = []
-
-    async def slow() -> str:
-        try:
-            await asyncio.sleep(3.0)
-            return "slow"
-        finally:
-            cleaned_up.append(vclock.now())
-
-    async def quick() -> str:
-        await asyncio.sleep(1.0)
-        return "quick"
-
-    assert await example.first_success({"slow": slow(), "quick": quick()}) == ("quick", "quick")
-    assert cleaned_up == [1.0]
-    assert vclock.now() == 1.0
-    assert [t for t in asyncio.all_tasks() if t is not asyncio.current_task()] == []
+async def test_the_race_leaves_no_task_running_behind_the_run() -> None:
+    await example.build_graph().ainvoke(example.INPUT)
+    assert asyncio.all_tasks() == {asyncio.current_task()}
 
 
 @pytest.mark.virtual_time
 async def test_a_tie_goes_to_the_candidate_listed_first() -> None:
     models = {
-        "first": FakeLLM(lambda request: "1", latency=1.0, name="first"),
-        "second": FakeLLM(lambda request: "2", latency=1.0, name="second"),
+        "first": example.make_model("first", 1.0),
+        "second": example.make_model("second", 1.0),
     }
     result = await example.build_graph(models=models).ainvoke(example.INPUT)
     assert result["winner"] == "first"
 
 
-def test_the_example_prints_both_races_with_their_durations(
+@pytest.mark.virtual_time
+async def test_a_hedge_overtakes_a_stuck_primary_with_a_backup_started_late(
+    vclock: VirtualClock,
+) -> None:
+    primary, backup = example.make_model("primary", 3.0), example.make_model("backup", 1.0)
+
+    result = await example.build_hedged_graph(primary, backup).ainvoke(example.INPUT)
+
+    assert (result["winner"], result["cancelled"]) == ("backup", ["primary"])
+    assert vclock.now() == example.HEDGE_AFTER + 1.0 == 1.5
+    (first,) = primary.calls
+    (second,) = backup.calls
+    assert (first.started, first.ended, first.status) == (0.0, 1.5, "cancelled")
+    assert (second.started, second.ended, second.status) == (0.5, 1.5, "ok")
+
+
+@pytest.mark.virtual_time
+async def test_a_quick_primary_never_starts_the_backup(vclock: VirtualClock) -> None:
+    primary, backup = example.make_model("primary", 0.4), FakeLLM([], name="backup")
+
+    result = await example.build_hedged_graph(primary, backup).ainvoke(example.INPUT)
+
+    assert result["winner"] == "primary"
+    assert vclock.now() == 0.4
+    assert backup.call_count == 0  # an empty script: any call would have raised
+
+
+def test_the_example_prints_every_race_with_its_durations(
     run_example: Callable[[str], str],
 ) -> None:
     out = run_example("speculative_execution")
     assert "calls: fast ok at 1.0, strong cancelled at 1.0" in out
     assert "calls: fast error at 0.5, strong ok at 3.0" in out
+    assert "calls: primary cancelled at 1.5, backup ok at 1.5" in out
+    assert "calls: primary ok at 0.4" in out
     durations = re.findall(r"virtual time: (\S+) s; real time: \S+ ms", out)
-    assert durations == ["1.0", "3.0"]
+    assert durations == ["1.0", "3.0", "1.5", "0.4"]
