@@ -213,19 +213,40 @@ def test_sync_stream_in_a_worker_thread_yields_tokens_at_their_times() -> None:
     assert clock.run(main()) == [(1.0, "a"), (1.5, " b"), (2.0, " c")]
 
 
-def test_sync_invoke_on_the_event_loop_thread_is_refused_with_the_fix() -> None:
+def test_sync_invoke_on_the_loops_own_thread_blocks_the_loop_while_time_moves_on() -> None:
     llm = FakeLLM(["ok"], latency=1.0)
+    clock = VirtualClock()
 
-    async def main() -> None:
-        llm.invoke("hi")
+    async def main() -> tuple[float, float]:
+        ticker = asyncio.create_task(asyncio.sleep(0.5))
+        await asyncio.sleep(0)  # the ticker's timer is set for 0.5
+        llm.invoke("hi")  # a blocking call: nothing else runs until it returns
+        returned = clock.now()
+        await ticker
+        return returned, clock.now()
 
-    with pytest.raises(
-        RuntimeError,
-        match=r"^FakeLLM 'fake-llm': a sync call was made on the event loop's thread, which it "
-        r"would block; await the async method instead, or run the sync code in a worker "
-        r"thread \(asyncio\.to_thread, or a sync graph node\)$",
-    ):
-        VirtualClock().run(main())
+    assert clock.run(main()) == (1.0, 1.0)
+
+
+def test_the_sync_invoke_api_with_a_sync_node_calling_the_fake_waits_in_virtual_time() -> None:
+    llm = FakeLLM(["sync answer"], latency=1.0)
+
+    class State(TypedDict, total=False):
+        answer: str
+
+    graph = StateGraph(State)
+    graph.add_node("ask", lambda state: {"answer": llm.invoke("q").content})
+    graph.add_edge(START, "ask")
+    graph.add_edge("ask", END)
+    app = graph.compile()
+    clock = VirtualClock()
+
+    async def main() -> State:
+        # The sync API runs sync nodes inline on its own loop, here in a worker thread.
+        return await asyncio.to_thread(app.invoke, {})
+
+    assert clock.run(main()) == {"answer": "sync answer"}
+    assert clock.now() == 1.0
 
 
 def test_calls_inside_a_graph_report_spans_nested_under_their_task() -> None:

@@ -138,7 +138,7 @@ class _Call:
     def result_blocking(self) -> Message:
         completed = False
         try:
-            block_until(self.end, self.llm.owner)
+            block_until(self.end)
             completed = True
         finally:
             self.llm._finish(self, completed)
@@ -148,9 +148,9 @@ class _Call:
         completed = False
         try:
             for at, chunk in zip(self.times, self.chunks, strict=True):
-                block_until(at, self.llm.owner)
+                block_until(at)
                 yield chunk
-            block_until(self.end, self.llm.owner)
+            block_until(self.end)
             completed = True
         finally:
             self.llm._finish(self, completed)

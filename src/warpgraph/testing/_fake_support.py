@@ -268,22 +268,25 @@ async def sleep_until(deadline: int) -> None:
         await asyncio.sleep(to_seconds(delay))
 
 
-def block_until(deadline: int, owner: str) -> None:
-    """Block a worker thread until ``deadline``: parked on the virtual clock when there is one."""
-    if _running_loop() is not None:
-        raise RuntimeError(
-            f"{owner}: a sync call was made on the event loop's thread, which it would block; "
-            "await the async method instead, or run the sync code in a worker thread "
-            "(asyncio.to_thread, or a sync graph node)"
-        )
+def block_until(deadline: int) -> None:
+    """Block the calling thread until ``deadline``, as a real sync client would.
+
+    In a worker thread of a virtual loop, the thread parks on the clock (the loop keeps
+    running and the clock may jump). On the virtual loop's own thread -- a sync node
+    run inline, as the sync ``invoke`` API does -- the call blocks the whole loop, as a
+    real blocking call would: nothing else can run meanwhile, so the clock just moves
+    on by the wait. Without a virtual clock it sleeps for real.
+    """
     delay = to_seconds(deadline - now_ns())
     if delay <= 0:
         return
     clock = _clock()
-    if clock is not None:
-        clock.sleep(delay)
-    else:
+    if clock is None:
         time.sleep(delay)
+    elif clock.loop is not None and clock.loop is _running_loop():
+        clock.advance(delay)
+    else:
+        clock.sleep(delay)
 
 
 # ---- call spans ------------------------------------------------------------------------

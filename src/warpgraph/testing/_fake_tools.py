@@ -115,7 +115,7 @@ class FakeTool:
         record, end, outcome = self._begin(args)
         completed = False
         try:
-            block_until(end, self._owner)
+            block_until(end)
             completed = True
         finally:
             self._finish(record, end, outcome, completed)
