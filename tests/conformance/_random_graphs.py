@@ -1,7 +1,9 @@
 """Random graphs for the conformance property: a spec, a hypothesis strategy, a builder.
 
 A ``GraphSpec`` is plain data (so hypothesis can shrink it and print it): nodes,
-plain edges, waiting edges, conditional edges, entry edges and a recursion limit.
+plain edges, waiting edges, conditional edges, entry edges, the input, the config
+(``recursion_limit``, sometimes ``max_concurrency``) and one optional extra stream
+check (``multi``, ``tasks`` or ``debug``) besides output, ``updates`` and ``values``.
 ``build(spec)`` turns it into the same graph on either library.
 
 Every node logs ``"<name>@<total>"`` to ``log`` (``operator.add``; sometimes as an
@@ -84,7 +86,11 @@ class GraphSpec:
     waiting: tuple[tuple[tuple[str, ...], str], ...]
     branches: tuple[BranchSpec, ...]
     recursion_limit: int
+    max_concurrency: int | None
     start_total: int
+    start_v0: int | None
+    #: one more stream check per example, so every stream mode meets random graphs
+    extra_check: str | None
 
     @property
     def is_async(self) -> bool:
@@ -92,12 +98,18 @@ class GraphSpec:
 
     def as_case(self) -> Case:
         checks = ("invoke", "updates", "values")
+        config: dict[str, Any] = {"recursion_limit": self.recursion_limit}
+        if self.max_concurrency is not None:
+            config["max_concurrency"] = self.max_concurrency
+        start: dict[str, Any] = {"log": [], "total": self.start_total}
+        if self.start_v0 is not None:
+            start["v0"] = self.start_v0
         return Case(
             name="random_graph",
             build=lambda lib: build(self, lib),
-            input={"log": [], "total": self.start_total},
-            config={"recursion_limit": self.recursion_limit},
-            checks=checks,
+            input=start,
+            config=config,
+            checks=checks if self.extra_check is None else (*checks, self.extra_check),
             async_only=self.is_async,
             same_message=True,
         )
@@ -249,8 +261,11 @@ def graph_specs(draw: st.DrawFn, max_nodes: int = 6) -> GraphSpec:
         edges=tuple(dict.fromkeys(edges)),
         waiting=tuple(waiting),
         branches=tuple(branches),
-        recursion_limit=draw(st.integers(3, 12)),
+        recursion_limit=draw(st.integers(5, 14)),
+        max_concurrency=draw(st.none() | st.integers(1, 3)),
         start_total=draw(st.integers(0, 5)),
+        start_v0=draw(st.none() | st.integers(0, 3)),
+        extra_check=draw(st.none() | st.sampled_from(["multi", "tasks", "debug"])),
     )
 
 
