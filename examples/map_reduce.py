@@ -13,6 +13,12 @@ tasks of a step run at the same time: with 100 documents and a limit of 10 the
 map step takes ceil(100 / 10) = 10 virtual seconds, the reduce one more, and the
 run ends at exactly 11.0.
 
+``max_concurrency`` is per run: two runs at once may make 20 calls at once. When
+the limit is really the provider's capacity, put it on the node instead,
+``build_graph(node_limit=10)`` -> ``add_node("summarize", ..., max_concurrency=10)``,
+which holds across every run of the compiled graph (or pass a shared
+``warpgraph.Limiter`` to share it with other nodes and graphs).
+
 Run it with ``python examples/map_reduce.py``.
 
 Benchmark hook: ``build_graph()`` returns a compiled graph with fresh fakes that
@@ -28,7 +34,7 @@ import operator
 import time
 from typing import Annotated, Any, TypedDict
 
-from warpgraph import END, START, CompiledGraph, Send, StateGraph
+from warpgraph import END, START, CompiledGraph, Limiter, Send, StateGraph
 from warpgraph.testing import FakeLLM, Request, VirtualClock
 
 ITEMS = 100
@@ -65,7 +71,10 @@ def make_llm() -> FakeLLM:
     return FakeLLM(answer, latency=1.0, name="summarizer")
 
 
-def build_graph(*, llm: FakeLLM | None = None) -> CompiledGraph:
+def build_graph(
+    *, llm: FakeLLM | None = None, node_limit: int | Limiter | None = None
+) -> CompiledGraph:
+    """The graph; ``node_limit`` caps ``summarize`` across all runs (None: no node limit)."""
     model = llm or make_llm()
 
     def fan_out(state: State) -> list[Send]:
@@ -80,7 +89,7 @@ def build_graph(*, llm: FakeLLM | None = None) -> CompiledGraph:
         return {"report": reply.content}
 
     builder = StateGraph(State)
-    builder.add_node("summarize", summarize)
+    builder.add_node("summarize", summarize, max_concurrency=node_limit)
     builder.add_node("reduce", reduce)
     builder.add_conditional_edges(START, fan_out, ["summarize"])
     builder.add_edge("summarize", "reduce")

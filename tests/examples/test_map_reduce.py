@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 
 import map_reduce as example
 import pytest
 
+from warpgraph import Limiter
 from warpgraph.testing import Trace, VirtualClock
 
 
@@ -76,3 +78,41 @@ def test_the_example_prints_the_report_and_both_durations(
     assert re.search(
         r"^max_concurrency=10: virtual time: 11\.0 s; real time: \S+ ms$", out, re.MULTILINE
     )
+
+
+@pytest.mark.virtual_time
+async def test_the_run_limit_is_per_run_so_two_runs_make_twenty_calls_at_once(
+    graph_trace: Trace, vclock: VirtualClock
+) -> None:
+    app = example.build_graph()
+    await asyncio.gather(*(app.ainvoke(example.INPUT, config=example.CONFIG) for _ in range(2)))
+
+    assert vclock.now() == 11.0
+    assert graph_trace.max_concurrency("llm") == 20
+
+
+@pytest.mark.virtual_time
+async def test_a_node_limit_holds_across_runs_like_a_provider_capacity(
+    graph_trace: Trace, vclock: VirtualClock
+) -> None:
+    app = example.build_graph(node_limit=10)
+    await asyncio.gather(*(app.ainvoke(example.INPUT) for _ in range(2)))
+
+    # 200 one-second calls through 10 slots, first come first served: the first run's
+    # map ends at 10.0, the second run's waits for slots and ends at 20.0.
+    assert vclock.now() == 21.0
+    assert graph_trace.max_concurrency("task", node="summarize") == 10
+    assert sorted((s.start, s.end) for s in graph_trace.spans("reduce")) == [
+        (10.0, 11.0),
+        (20.0, 21.0),
+    ]
+
+
+@pytest.mark.virtual_time
+async def test_a_shared_limiter_caps_two_graphs_together(vclock: VirtualClock) -> None:
+    provider = Limiter(10, name="provider")
+    first, second = (example.build_graph(node_limit=provider) for _ in range(2))
+    await asyncio.gather(first.ainvoke(example.INPUT), second.ainvoke(example.INPUT))
+
+    assert vclock.now() == 21.0
+    assert provider.peak == 10
