@@ -277,6 +277,23 @@ def the_runtime_context_is_none_when_the_run_passes_none(lib: Lib) -> Any:
     return with_context(lib)
 
 
+@case(input={"x": 2}, context={"user": "cy", "factor": 3}, expect={"x": 6, "log": ["cy"]})
+def a_dict_context_is_turned_into_the_context_schema(lib: Lib) -> Any:
+    return with_context(lib)
+
+
+@case(input={"x": 1}, context=Ctx(user="di", factor=5), expect={"x": 5, "log": ["di"]})
+def get_runtime_inside_a_node_returns_the_run_context(lib: Lib) -> Any:
+    def node(state: Any) -> Any:
+        ctx = lib.get_runtime(Ctx).context
+        return {"log": [ctx.user], "x": state["x"] * ctx.factor}
+
+    g = lib.StateGraph(Log, context_schema=Ctx)
+    g.add_node("node", node)
+    g.add_edge(lib.START, "node")
+    return g.compile()
+
+
 @case(
     input={"x": 0},
     expect={"x": 2, "log": []},

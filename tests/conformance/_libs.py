@@ -32,6 +32,7 @@ class Lib:
     Overwrite: Any
     RetryPolicy: Any
     Runtime: Any
+    get_runtime: Any
     get_stream_writer: Any
     GraphRecursionError: type[Exception]
     InvalidUpdateError: type[Exception]
@@ -48,6 +49,7 @@ LG = Lib(
     Overwrite=langgraph.types.Overwrite,
     RetryPolicy=langgraph.types.RetryPolicy,
     Runtime=langgraph.runtime.Runtime,
+    get_runtime=langgraph.runtime.get_runtime,
     get_stream_writer=get_stream_writer,
     GraphRecursionError=langgraph.errors.GraphRecursionError,
     InvalidUpdateError=langgraph.errors.InvalidUpdateError,
