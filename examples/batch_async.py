@@ -12,8 +12,13 @@ Progress comes from the run events: ``Progress`` subscribes to them
 (``warpgraph.observe``), counts top-level runs as they finish, and prints a bar
 every 10 %, stamped with the loop's (virtual) time.
 
-Run it with ``python examples/batch_async.py``: 2,000 runs take well under a
-second of real time.
+``abatch`` holds every input and every result. For inputs that do not fit in
+memory (a large file, an endless queue), ``amap`` pulls them lazily from any
+iterable and keeps at most ``max_in_flight`` runs started and not yet consumed;
+with ``as_completed=True`` results come as runs finish (``classify_stream``).
+
+Run it with ``python examples/batch_async.py``: 2,000 runs through ``abatch``,
+then 5,000 streamed through ``amap``, each in about a second of real time.
 
 Benchmark hook: ``build_graph()`` returns a compiled graph with a fresh fake
 model that answers any number of runs; ``make_inputs(n)`` builds ``n`` inputs,
@@ -25,7 +30,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator
 from typing import Any, TypedDict
 
 from warpgraph import END, START, CompiledGraph, StateGraph, observe
@@ -33,6 +39,7 @@ from warpgraph.runtime import Event, RunFinished, RunStarted
 from warpgraph.testing import FakeLLM, Request, VirtualClock
 
 SIZE = 2000
+STREAMED = 5000
 LIMIT = 100
 CONFIG: dict[str, Any] = {"max_concurrency": LIMIT}
 LABELS = ("billing", "bug", "account", "other")
@@ -117,6 +124,25 @@ async def classify_all(
         return await app.abatch(inputs, config=CONFIG)
 
 
+def ticket_stream(n: int) -> Iterator[dict[str, Any]]:
+    """Tickets produced one at a time, as from a file or a queue (never all in memory)."""
+    for i in range(n):
+        yield {"ticket": f"ticket {i}: {LABELS[i % 4]} issue reported"}
+
+
+async def classify_stream(
+    app: CompiledGraph,
+    tickets: Iterable[dict[str, Any]] | AsyncIterable[dict[str, Any]],
+    *,
+    window: int = LIMIT,
+) -> Counter[str]:
+    """Label counts over any number of tickets, at most ``window`` runs in flight."""
+    counts: Counter[str] = Counter()
+    async for _index, result in app.amap(tickets, max_in_flight=window, as_completed=True):
+        counts[result["label"]] += 1  # results arrive as runs finish; nothing piles up
+    return counts
+
+
 def main() -> None:
     app = build_graph()
     clock = VirtualClock()
@@ -131,6 +157,14 @@ def main() -> None:
         f"throughput: {len(results) / clock.now():.0f} runs per virtual second, "
         f"{len(results) / real:,.0f} runs per real second"
     )
+
+    clock = VirtualClock()
+    started = time.perf_counter()
+    streamed = clock.run(classify_stream(build_graph(), ticket_stream(STREAMED)))
+    real = time.perf_counter() - started
+    labels = {label: streamed[label] for label in LABELS}
+    print(f"streamed {streamed.total():,} tickets through amap: {labels}")
+    print(f"virtual time: {clock.now()} s; real time: {real * 1000:.1f} ms")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import batch_async as example
 import pytest
@@ -80,6 +81,38 @@ async def test_an_uneven_batch_ends_with_a_partial_wave_and_a_final_progress_lin
     ]
 
 
+@pytest.mark.virtual_time
+async def test_a_stream_is_pulled_lazily_a_window_at_a_time(
+    graph_trace: Trace, vclock: VirtualClock
+) -> None:
+    pulled_at: list[float] = []
+
+    def tickets() -> Iterator[dict[str, Any]]:
+        for ticket in example.ticket_stream(300):
+            pulled_at.append(vclock.now())
+            yield ticket
+
+    counts = await example.classify_stream(example.build_graph(), tickets(), window=100)
+
+    assert counts == {"billing": 75, "bug": 75, "account": 75, "other": 75}
+    assert vclock.now() == 3.0
+    # Input i is only read when a slot frees up: 100 at 0.0, 100 at 1.0, 100 at 2.0.
+    assert pulled_at == [float(i // 100) for i in range(300)]
+    assert graph_trace.max_concurrency("llm") == 100
+
+
+@pytest.mark.virtual_time
+async def test_a_stream_of_five_thousand_takes_fifty_virtual_seconds(
+    vclock: VirtualClock,
+) -> None:
+    llm = example.make_llm()
+    counts = await example.classify_stream(
+        example.build_graph(llm=llm), example.ticket_stream(5_000)
+    )
+    assert counts.total() == llm.call_count == 5_000
+    assert vclock.now() == 50.0
+
+
 def test_the_example_prints_progress_durations_and_throughput(
     run_example: Callable[[str], str],
 ) -> None:
@@ -87,6 +120,8 @@ def test_the_example_prints_progress_durations_and_throughput(
     assert out.count("/2000 runs at") == 10
     assert "labels: {'billing': 500, 'bug': 500, 'account': 500, 'other': 500}" in out
     assert re.search(r"^virtual time: 20\.0 s; real time: \S+ ms$", out, re.MULTILINE)
+    assert "streamed 5,000 tickets through amap: {'billing': 1250, 'bug': 1250," in out
+    assert re.search(r"^virtual time: 50\.0 s; real time: \S+ ms$", out, re.MULTILINE)
     assert re.search(
         r"^throughput: 100 runs per virtual second, [\d,]+ runs per real second$",
         out,
