@@ -317,3 +317,31 @@ def commands_from_several_send_tasks_run_their_target_once(lib: Lib) -> Any:
         lib.START, lambda state: [lib.Send("a", {"x": 1}), lib.Send("a", {"x": 2})]
     )
     return g.compile()
+
+
+@case(input={"x": 0}, expect={"x": 3, "log": ["a", "b", "next"]}, also=EVERY_STREAM)
+def a_command_update_may_be_a_list_of_key_value_pairs(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node(
+        "pairs",
+        lambda state: lib.Command(goto="next", update=[("x", 3), ("log", ["a"]), ("log", ["b"])]),
+    )
+    g.add_node("next", append("next"))
+    g.add_edge(lib.START, "pairs")
+    return g.compile()
+
+
+@case(input={"x": 0}, expect={"x": 0, "log": ["1", "2", "a", "b"]}, also=EVERY_STREAM)
+def a_node_may_return_a_list_of_commands(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node(
+        "many",
+        lambda state: [
+            lib.Command(goto="b", update={"log": ["1"]}),
+            lib.Command(goto="a", update={"log": ["2"]}),
+        ],
+    )
+    g.add_node("a", append("a"))
+    g.add_node("b", append("b"))
+    g.add_edge(lib.START, "many")
+    return g.compile()

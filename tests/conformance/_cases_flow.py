@@ -168,6 +168,22 @@ def a_deferred_join_of_uneven_branches_sees_every_branch(lib: Lib) -> Any:
     return g.compile()
 
 
+# "b" reaches the barrier in step 1 and again in step 2, with "a": the barrier fires
+# and is cleared, so the later lone arrival of "a" (from "c") does not fire it again.
+@case(input={"x": 0}, expect={"x": 0, "log": ["b", "x", "a", "b", "c", "a"]}, also=EVERY_STREAM)
+def arrivals_at_a_waiting_edge_in_the_step_it_fires_do_not_carry_over(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    for name in ["a", "b", "c", "x"]:
+        g.add_node(name, append(name))
+    g.add_edge(lib.START, "b")
+    g.add_edge(lib.START, "x")
+    g.add_edge("x", "a")
+    g.add_edge("x", "b")
+    g.add_edge(["a", "b"], "c")
+    g.add_edge("c", "a")
+    return g.compile()
+
+
 # LangGraph holds a deferred node back only while *edge-triggered* nodes remain:
 # pending Send tasks do not count, so here "d" runs in the same step as the Send to "b".
 @case(input={"x": 0}, expect={"x": 0, "log": ["a", "d", "b"]}, also=EVERY_STREAM)

@@ -152,6 +152,35 @@ def a_pydantic_state_fails_when_the_next_node_reads_an_invalid_update(lib: Lib) 
     return g.compile()
 
 
+@case(input=ModelState(x=2, label="in"), expect={"x": 4, "log": ["in"], "label": "in"})
+def a_pydantic_state_takes_a_model_instance_as_input(lib: Lib) -> Any:
+    g = lib.StateGraph(ModelState)
+    g.add_node("one", model_step)
+    g.add_edge(lib.START, "one")
+    return g.compile()
+
+
+@case(input={"x": 1}, expect={"x": 7, "log": ["from model"], "label": "unset"})
+def a_pydantic_node_may_return_a_model_instance_as_its_update(lib: Lib) -> Any:
+    g = lib.StateGraph(ModelState)
+    g.add_node("one", lambda state: ModelState(x=7, log=["from model"]))
+    g.add_edge(lib.START, "one")
+    return g.compile()
+
+
+@case(
+    input=DataState(x=1, label="dc"),
+    expect={"x": 9, "log": ["dc", "from dataclass"], "label": "dc"},
+)
+def a_dataclass_node_may_return_a_dataclass_instance_as_its_update(lib: Lib) -> Any:
+    g = lib.StateGraph(DataState)
+    g.add_node("one", data_step)
+    g.add_node("two", lambda state: DataState(x=9, log=["from dataclass"], label=state.label))
+    g.add_edge(lib.START, "one")
+    g.add_edge("one", "two")
+    return g.compile()
+
+
 class Private(TypedDict):
     question: str
     scratch: str
