@@ -18,9 +18,11 @@ abatch     ``await abatch(...)``                               the list of outpu
 =========  ==================================================  =====================
 
 A stream that raises is recorded as the chunks before the error plus the error.
-Where a stream carries no step numbers (``updates``, ``custom``), the step each chunk
-belongs to is learnt from LangGraph's own ``["debug", mode]`` stream of the same
-run and applied to both libraries' chunk lists (see ``_normalize``).
+Where a stream carries no step numbers (``updates``, ``custom``), LangGraph runs it
+as ``["debug", mode]`` instead: its ``mode`` chunks are the oracle's stream, and the
+debug events tell which step each chunk belongs to. Those per-step counts cut both
+libraries' streams (see ``_normalize``). An ``async_only`` case runs the sync-API
+checks through the async API (LangGraph refuses async nodes under ``invoke``).
 """
 
 import asyncio
