@@ -65,6 +65,14 @@ def nodes_returning_none_or_an_empty_dict_leave_the_state_unchanged(lib: Lib) ->
     return g.compile()
 
 
+@case(input={"x": 1}, expect={"x": 1, "log": []}, also=("multi",))
+def writing_an_unchanged_value_still_emits_a_values_chunk(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("same", lambda state: {"x": state["x"]})
+    g.add_edge(lib.START, "same")
+    return g.compile()
+
+
 @case(input={"x": 0}, expect={"x": 0, "log": ["a", "b", "c", "d"]}, also=EVERY_STREAM)
 def two_edges_out_of_one_node_run_both_targets_in_one_step(lib: Lib) -> Any:
     g = lib.StateGraph(Log)

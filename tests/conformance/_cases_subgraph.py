@@ -161,3 +161,42 @@ def an_error_inside_a_subgraph_propagates_to_the_caller(lib: Lib) -> Any:
     g.add_edge(lib.START, "pre")
     g.add_edge("pre", "sub")
     return g.compile()
+
+
+class Inner(TypedDict):
+    x: int
+    note: str
+
+
+@case(input={"x": 1}, expect={"x": 11, "log": ["pre"]}, also=EVERY_STREAM)
+def a_subgraph_node_shares_only_the_keys_both_schemas_have(lib: Lib) -> Any:
+    sub = lib.StateGraph(Inner)
+    sub.add_node("inner", lambda state: {"note": "private", "x": state["x"] + 10})
+    sub.add_edge(lib.START, "inner")
+    g = lib.StateGraph(Log)
+    g.add_node("pre", append("pre"))
+    g.add_node("sub", sub.compile())
+    g.add_edge(lib.START, "pre")
+    g.add_edge("pre", "sub")
+    return g.compile()
+
+
+@case(input={"x": 0}, expect={"x": 5, "log": ["deep", "middle_handler"]}, also=EVERY_STREAM)
+def command_parent_reaches_only_the_graph_one_level_up(lib: Lib) -> Any:
+    deep = lib.StateGraph(Log)
+    deep.add_node(
+        "deep",
+        lambda state: lib.Command(
+            graph=lib.Command.PARENT, goto="middle_handler", update={"log": ["deep"], "x": 5}
+        ),
+    )
+    deep.add_edge(lib.START, "deep")
+    middle = lib.StateGraph(Log)
+    middle.add_node("deep_graph", deep.compile())
+    middle.add_node("middle_handler", append("middle_handler"))
+    middle.add_edge(lib.START, "deep_graph")
+    g = lib.StateGraph(Log)
+    g.add_node("middle", middle.compile())
+    g.add_node("middle_handler", append("outer_handler"))
+    g.add_edge(lib.START, "middle")
+    return g.compile()
