@@ -8,7 +8,15 @@ from collections.abc import Callable
 import pytest
 import react_agent as example
 
-from warpgraph.testing import FakeLLM, Message, ScriptExhaustedError, ToolCall, Trace, VirtualClock
+from warpgraph.testing import (
+    FakeLLM,
+    GraphSnapshot,
+    Message,
+    ScriptExhaustedError,
+    ToolCall,
+    Trace,
+    VirtualClock,
+)
 
 
 @pytest.mark.virtual_time
@@ -105,3 +113,13 @@ def test_the_example_prints_the_conversation_and_both_durations(
     assert "assistant: search({'q': 'paris weather today'}), weather({'city': 'Paris'})" in out
     assert f"assistant: {example.ANSWER}" in out
     assert re.search(r"^virtual time: 4\.25 s; real time: \S+ ms$", out, re.MULTILINE)
+
+
+@pytest.mark.virtual_time
+async def test_the_trajectory_matches_its_snapshot(
+    fake_llm: Callable[..., FakeLLM], graph_snapshot: GraphSnapshot
+) -> None:
+    # A changed prompt, tool argument or tool order, or a parallel step turned
+    # sequential (timings=True), fails with a diff of the recorded trajectory.
+    await example.build_graph(llm=fake_llm(example.SCRIPT, latency=1.0)).ainvoke(example.INPUT)
+    graph_snapshot.assert_match(timings=True)
