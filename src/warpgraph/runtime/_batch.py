@@ -75,6 +75,82 @@ class _Inputs:
             return False, None
 
 
+class _Window:
+    """The runs of one ``amap``: started in input order, handed out when taken."""
+
+    def __init__(
+        self,
+        graph: CompiledGraph,
+        source: _Inputs,
+        config: dict[str, Any] | None,
+        context: Any,
+        *,
+        size: int,
+        as_completed: bool,
+        return_exceptions: bool,
+    ) -> None:
+        self.graph, self.source, self.config, self.context = graph, source, config, context
+        self.size, self.as_completed = size, as_completed
+        self.return_exceptions = return_exceptions
+        self.loop = asyncio.get_running_loop()
+        self.started: dict[int, asyncio.Task[Any]] = {}  # index -> run, until handed out
+        self.finished: deque[int] = deque()  # completion order (as_completed mode)
+        self.done: set[int] = set()  # finished, not yet handed out
+        self.failed: list[int] = []  # without return_exceptions a failure ends the map
+        self.wake: asyncio.Future[None] | None = None
+        self.next_index = 0  # the next input's index
+        self.next_out = 0  # ordered mode: the index to hand out next
+
+    async def fill(self) -> None:
+        """Start runs until the window is full or the inputs run out."""
+        while len(self.started) < self.size and not self.source.exhausted:
+            more, data = await self.source.next()
+            if not more:
+                return
+            run = self.graph.ainvoke(data, self.config, context=self.context)
+            task = self.loop.create_task(run)
+            task.add_done_callback(functools.partial(self._on_done, self.next_index))
+            self.started[self.next_index] = task
+            self.next_index += 1
+
+    def _on_done(self, index: int, task: asyncio.Task[Any]) -> None:
+        self.done.add(index)
+        if self.as_completed:
+            self.finished.append(index)
+        if not self.return_exceptions and (task.cancelled() or task.exception() is not None):
+            self.failed.append(index)
+        if self.wake is not None and not self.wake.done():
+            self.wake.set_result(None)
+
+    def _ready(self) -> bool:
+        if self.failed:
+            return True
+        if self.as_completed:
+            return bool(self.finished)
+        return self.next_out in self.done
+
+    async def take(self) -> tuple[int, Any]:
+        """Wait for the next result to hand out (or a failure to raise)."""
+        while not self._ready():
+            self.wake = self.loop.create_future()
+            await self.wake
+        if self.failed:
+            _outcome(self.started[self.failed[0]], self.return_exceptions)  # raises
+        if self.as_completed:
+            index = self.finished.popleft()
+        else:
+            index, self.next_out = self.next_out, self.next_out + 1
+        self.done.discard(index)
+        return index, _outcome(self.started.pop(index), self.return_exceptions)
+
+    async def close(self) -> None:
+        """Cancel the runs still in the window and wait for their ``finally`` blocks."""
+        for task in self.started.values():
+            task.cancel()
+        for task in list(self.started.values()):
+            await wait_cancelled(task)
+
+
 async def amap(
     graph: CompiledGraph,
     inputs: Iterable[Any] | AsyncIterable[Any],
@@ -86,61 +162,24 @@ async def amap(
     context: Any = None,
 ) -> AsyncIterator[Any]:
     """Run ``graph`` on each input with a bounded window (see the module docstring)."""
-    window = _window(max_in_flight, config)
-    source = _Inputs(inputs)
-    loop = asyncio.get_running_loop()
-    started: dict[int, asyncio.Task[Any]] = {}  # index -> run, until it is yielded
-    finished: deque[int] = deque()  # indexes in completion order (as_completed mode)
-    done: set[int] = set()  # finished runs not yet yielded
-    wake: list[asyncio.Future[None]] = []
-    next_index = 0  # the next input's index
-    next_out = 0  # ordered mode: the index to yield next
-
-    failed: list[int] = []  # without return_exceptions, a failure is raised at once
-
-    def on_done(index: int, _: asyncio.Task[Any]) -> None:
-        done.add(index)
-        if as_completed:
-            finished.append(index)
-        task = started[index]
-        if not return_exceptions and (task.cancelled() or task.exception() is not None):
-            failed.append(index)
-        if wake and not wake[0].done():
-            wake[0].set_result(None)
-
+    window = _Window(
+        graph,
+        _Inputs(inputs),
+        config,
+        context,
+        size=_window(max_in_flight, config),
+        as_completed=as_completed,
+        return_exceptions=return_exceptions,
+    )
     try:
-        while True:
-            while len(started) < window and not source.exhausted:
-                more, data = await source.next()
-                if not more:
-                    break
-                task = loop.create_task(graph.ainvoke(data, config, context=context))
-                task.add_done_callback(functools.partial(on_done, next_index))
-                started[next_index] = task
-                next_index += 1
-            if not started:
-                return
-            index = next_out if not as_completed else None
-            while not failed and (
-                (index is None and not finished) or (index is not None and index not in done)
-            ):
-                wake[:] = [loop.create_future()]
-                await wake[0]
-            if failed:
-                _outcome(started[failed[0]], return_exceptions)  # raises
-            if index is None:
-                index = finished.popleft()
-            else:
-                next_out += 1
-            done.discard(index)
-            task = started.pop(index)
-            result = _outcome(task, return_exceptions)
+        await window.fill()
+        while window.started:
+            index, result = await window.take()
+            # Refill before handing the result out: the consumer may take its time.
+            await window.fill()
             yield (index, result) if as_completed else result
     finally:
-        for task in started.values():
-            task.cancel()
-        for task in list(started.values()):
-            await wait_cancelled(task)
+        await window.close()
 
 
 def _outcome(task: asyncio.Task[Any], return_exceptions: bool) -> Any:
