@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from warpgraph.errors import HarnessError
 from warpgraph.testing import (
@@ -477,3 +479,19 @@ def test_debug_mode_keeps_virtual_time_exact() -> None:
         return clock.now()
 
     assert clock.run(main(), debug=True) == 1.0
+
+
+@settings(deadline=None, max_examples=50)
+@given(
+    st.lists(st.integers(min_value=0, max_value=5_000), min_size=1, max_size=30),
+    st.sampled_from([0, 1_709_591_365]),
+)
+def test_every_sleeper_wakes_at_exactly_its_own_deadline(millis: list[int], start: int) -> None:
+    async def main(clock: VirtualClock) -> list[tuple[float, float]]:
+        async def sleeper(ms: int) -> tuple[float, float]:
+            await asyncio.sleep(ms / 1000)
+            return ms / 1000, clock.now()
+
+        return list(await asyncio.gather(*(sleeper(ms) for ms in millis)))
+
+    assert run(main, start=start) == [(ms / 1000, ms / 1000) for ms in millis]
