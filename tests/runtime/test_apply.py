@@ -136,3 +136,14 @@ def test_a_deferred_node_waits_until_nothing_else_would_run() -> None:
     pull, _ = plan_step(prog, set(), [], deferred)
     assert [n.name for n in pull] == ["z"]
     assert deferred == set()
+
+
+def test_arrivals_in_the_step_a_waiting_edge_fires_do_not_carry_over() -> None:
+    join = Barrier(0, frozenset({"a", "b"}), "j", "join:a+b:j")
+    a = NodeSpec("a", print, False, barriers=(join,))
+    b = NodeSpec("b", print, False, barriers=(join,))
+    prog = program(a, b, NodeSpec("j", print, False))
+    seen: list[set[str]] = [{"b"}]  # b arrived in an earlier step
+    assert route(prog, [(a, (), ()), (b, (), ())], seen) == ({"j"}, [])
+    assert seen == [set()]  # b's second arrival was absorbed by the firing
+    assert route(prog, [(a, (), ()), (NodeSpec("x", print, False), (), ())], seen) == (set(), [])

@@ -168,3 +168,68 @@ def test_an_unknown_stream_mode_is_rejected_listing_the_supported_ones() -> None
         r"\['custom', 'debug', 'tasks', 'updates', 'values'\]$",
     ):
         list(two_step_app().stream({}, stream_mode="messages"))
+
+
+def test_a_key_written_twice_by_one_task_streams_as_langgraph_groups_it() -> None:
+    g = StateGraph(Log)
+    g.add_node("a", lambda s: [Command(update={"log": ["1"]}), Command(update={"log": ["2"]})])
+    g.add_edge(START, "a")
+    app = g.compile()
+    assert list(app.stream({})) == [{"a": [{"log": ["1"]}, {"log": ["2"]}]}]
+    result = list(app.stream({}, stream_mode="tasks"))[1]["result"]
+    assert result == {"log": {"$writes": [["1"], ["2"]]}}
+
+
+def test_a_subgraphs_custom_chunks_are_not_streamed_by_its_parent() -> None:
+    inner = StateGraph(Log)
+    inner.add_node("inner", lambda s: get_stream_writer()("from inside"))
+    inner.add_edge(START, "inner")
+    outer = StateGraph(Log)
+    outer.add_node("sub", inner.compile())
+    outer.add_node("own", lambda s: get_stream_writer()("from the parent"))
+    outer.add_edge(START, "sub")
+    outer.add_edge("sub", "own")
+    assert list(outer.compile().stream({}, stream_mode="custom")) == ["from the parent"]
+
+
+def test_the_values_stream_shows_keys_of_node_private_schemas() -> None:
+    class Private(TypedDict):
+        secret: str
+
+    def reveal(state: Private) -> dict[str, Any]:
+        return {"log": [state["secret"]]}
+
+    g = StateGraph(Log)
+    g.add_node("hide", lambda s: {"secret": "s"})
+    g.add_node("reveal", reveal)
+    g.add_edge(START, "hide")
+    g.add_edge("hide", "reveal")
+    app = g.compile()
+    assert list(app.stream({"x": 1}, stream_mode="values"))[1:] == [
+        {"x": 1, "log": [], "secret": "s"},
+        {"x": 1, "log": ["s"], "secret": "s"},
+    ]
+    assert app.invoke({"x": 1}) == {"x": 1, "log": ["s"]}  # the output is the state schema's
+
+
+def test_a_single_task_steps_chunks_wait_until_the_next_step_is_prepared() -> None:
+    import pydantic
+
+    class Model(pydantic.BaseModel):
+        x: int
+
+    g = StateGraph(Model)
+    g.add_node("bad", lambda s: {"x": "not a number"})
+    g.add_node("reader", lambda s: None)
+    g.add_edge(START, "bad")
+    g.add_edge("bad", "reader")
+    chunks: list[Any] = []
+
+    def consume() -> None:
+        for chunk in g.compile().stream({"x": 1}, stream_mode=["updates", "values"]):
+            chunks.append(chunk)
+
+    # The reader's input fails validation before "bad"'s chunks go out, as in LangGraph.
+    with pytest.raises(pydantic.ValidationError, match=r"1 validation error for Model"):
+        consume()
+    assert chunks == [("values", {"x": 1})]

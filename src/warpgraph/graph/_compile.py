@@ -68,7 +68,7 @@ def compile_graph(builder: StateGraph[Any], name: str) -> CompiledGraph:
             barriers=barriers,
             input_keys=tuple(inputs.channels),
             output_keys=output_keys,
-            state_keys=frozenset(state.channels),
+            state_keys=all_keys,
             read_input=_input_reader(inputs, state),
             read_update=state.to_dict,
             make_state=state.make_input,

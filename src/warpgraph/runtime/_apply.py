@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from warpgraph.errors import InvalidUpdateError
-from warpgraph.runtime._program import MISSING, Channel, NodeSpec, Program
+from warpgraph.runtime._program import MISSING, Barrier, Channel, NodeSpec, Program
 from warpgraph.runtime._types import OVERWRITE, Overwrite, Send
 
 __all__ = ["Writes", "apply_update", "apply_writes", "plan_step", "route"]
@@ -117,17 +117,22 @@ def route(
     """
     triggered: set[str] = set()
     sends: list[Send] = []
+    arrived: list[Barrier] = []
     for node, gotos, node_sends in finished:
         triggered.update(node.edges)
         triggered.update(gotos)
         sends.extend(node_sends)
         for barrier in node.barriers:
-            seen = barrier_seen[barrier.index]
-            seen.add(node.name)
-            if seen == barrier.sources:
-                seen.clear()
-                if barrier.target in program.nodes:  # a waiting edge into END fires nothing
-                    triggered.add(barrier.target)
+            barrier_seen[barrier.index].add(node.name)
+            arrived.append(barrier)
+    # Checked once the whole step arrived: a barrier that fires forgets every arrival,
+    # including those of this step beyond its sources' first (LangGraph's behaviour).
+    for barrier in arrived:
+        seen = barrier_seen[barrier.index]
+        if seen == barrier.sources:
+            seen.clear()
+            if barrier.target in program.nodes:  # a waiting edge into END fires nothing
+                triggered.add(barrier.target)
     return triggered, sends
 
 

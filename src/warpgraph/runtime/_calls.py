@@ -157,13 +157,13 @@ class TaskCaller:
             gotos = [*gotos, *more_gotos]
             sends = [*sends, *more_sends]
         if self.stream_updates:
-            self._out("updates", {node.name: dict(writes) if writes else None})
+            self._out("updates", {node.name: _update_chunk(writes)})
         if self.stream_tasks:
             payload: dict[str, Any] = {
                 "id": task_id,
                 "name": node.name,
                 "error": None,
-                "result": dict(writes),
+                "result": _result_chunk(writes),
                 "interrupts": [],
             }
             self._emit_task(step, "task_result", payload)
@@ -427,6 +427,35 @@ class TaskCaller:
             gotos += g
             sends += s
         return gotos, sends
+
+
+def _update_chunk(writes: Sequence[tuple[str, Any]]) -> Any:
+    """A task's ``updates`` chunk, as LangGraph shapes it.
+
+    None for no write and a dict normally; when the task wrote some key more than
+    once (a list of Commands, a list of pairs), a list with one dict per write.
+    """
+    if not writes:
+        return None
+    chunk = dict(writes)
+    if len(chunk) == len(writes):
+        return chunk
+    return [{key: value} for key, value in writes]
+
+
+def _result_chunk(writes: Sequence[tuple[str, Any]]) -> dict[str, Any]:
+    """A task's ``tasks``-stream result; a key written twice shows ``{"$writes": [...]}``."""
+    result: dict[str, Any] = {}
+    repeated: dict[str, list[Any]] = {}
+    for key, value in writes:
+        if key in repeated:
+            repeated[key].append(value)
+        elif key in result:
+            repeated[key] = [result[key], value]
+            result[key] = {"$writes": repeated[key]}
+        else:
+            result[key] = value
+    return result
 
 
 def _in_thread(call: Any, *args: Any, **kwargs: Any) -> asyncio.Future[Any]:

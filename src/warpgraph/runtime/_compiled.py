@@ -11,8 +11,17 @@ subscribed, an ``Observer`` for run events.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Sequence
+import typing
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Iterable,
+    Iterator,
+    Sequence,
+)
 from typing import TYPE_CHECKING, Any
 
 from warpgraph.errors import (
@@ -77,9 +86,11 @@ class CompiledGraph:
             inline_sync = parent.inline_sync if parent is not None else False
         writer: StreamWriter = _discard
         if sink is not None and "custom" in modes:
+            # Only the streamed run's own nodes reach it: as in LangGraph without
+            # subgraphs=True, a subgraph's custom chunks are not streamed by its parent.
             writer = _custom_writer(sink)
-        elif parent is not None:
-            writer = parent.runtime.stream_writer  # a subgraph's custom chunks go upward
+        if type(context) is dict and self.program.context_schema is not None:
+            context = _coerce_context(self.program.context_schema, context)
         runtime: Runtime[Any] = Runtime(context=context, stream_writer=writer)
         callbacks = cfg.get("callbacks")
         subscribers = ev.active_subscribers()
@@ -160,10 +171,12 @@ class CompiledGraph:
         With a list of modes every chunk is a ``(mode, chunk)`` tuple. ``buffer`` is how
         many chunks the run may get ahead of a slow consumer (docs/controls.md).
         """
-        async for item in self._astream(
-            input, config, context, stream_mode, subgraphs, None, buffer
-        ):
-            yield item
+        # aclosing: closing this generator must close the inner one now, which cancels the
+        # run, not whenever the garbage collector finalizes it (controls, issue 6).
+        inner = self._astream(input, config, context, stream_mode, subgraphs, None, buffer)
+        async with contextlib.aclosing(inner) as chunks:
+            async for item in chunks:
+                yield item
 
     async def _astream(
         self,
@@ -174,7 +187,7 @@ class CompiledGraph:
         subgraphs: bool,
         inline_sync: bool | None,
         buffer: int = 0,
-    ) -> AsyncIterator[Any]:
+    ) -> AsyncGenerator[Any, None]:
         modes, single = _parse_modes(stream_mode, subgraphs)
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[Any] = stream_buffer(buffer)  # bounded run-ahead (issue 6)
@@ -363,6 +376,13 @@ def _prepare_config(config: dict[str, Any] | None) -> dict[str, Any]:
         cfg["configurable"] = {}
     check_controls(cfg)  # misplaced limits, malformed timeouts (controls, issue 6)
     return cfg
+
+
+def _coerce_context(schema: Any, context: dict[str, Any]) -> Any:
+    """A dict passed as ``context=`` becomes the graph's context schema, as in LangGraph."""
+    if typing.is_typeddict(schema) or not isinstance(schema, type):
+        return context
+    return schema(**context)
 
 
 def _subscribers_from(callbacks: Any) -> tuple[ev.Subscriber, ...]:

@@ -49,8 +49,12 @@ class RunScope:
 run_scope: ContextVar[RunScope | None] = ContextVar("warpgraph_run_scope", default=None)
 
 
-def get_runtime() -> Runtime[Any]:
-    """The ``Runtime`` of the run the caller is inside."""
+def get_runtime(context_schema: type[ContextT] | None = None) -> Runtime[ContextT]:
+    """The ``Runtime`` of the run the caller is inside.
+
+    ``context_schema`` only types the result (``get_runtime(Ctx).context`` is a ``Ctx``),
+    as in LangGraph; it is not checked.
+    """
     scope = run_scope.get()
     if scope is None:
         raise RuntimeError(

@@ -111,7 +111,8 @@ class Program:
     barriers: tuple[Barrier, ...]
     input_keys: tuple[str, ...]
     output_keys: tuple[str, ...]
-    state_keys: frozenset[str]  # what the `values` stream shows: the state schema's keys
+    # What the `values` stream shows: every channel, node-private schemas' keys included.
+    state_keys: frozenset[str]
     # Turns the run's input (dict, dataclass, model) into a dict of writes.
     read_input: Callable[[Any], dict[str, Any]]
     # Turns a node's non-dict return (dataclass, model instance) into a dict, or None.
