@@ -200,3 +200,28 @@ def command_parent_reaches_only_the_graph_one_level_up(lib: Lib) -> Any:
     g.add_node("middle_handler", append("outer_handler"))
     g.add_edge(lib.START, "middle")
     return g.compile()
+
+
+@case(
+    input={"x": 0},
+    expect={"x": 0, "log": ["outer", "outer", "inner"]},
+    checks=("invoke", "custom", "updates", "values"),
+)
+def custom_writes_inside_a_subgraph_stay_out_of_the_parent_stream(lib: Lib) -> Any:
+    def inner(state: Any) -> Any:
+        lib.get_stream_writer()({"from": "inner"})
+        return {"log": ["inner"]}
+
+    def outer(state: Any) -> Any:
+        lib.get_stream_writer()({"from": "outer"})
+        return {"log": ["outer"]}
+
+    sub = lib.StateGraph(Log)
+    sub.add_node("inner", inner)
+    sub.add_edge(lib.START, "inner")
+    g = lib.StateGraph(Log)
+    g.add_node("outer", outer)
+    g.add_node("sub", sub.compile())
+    g.add_edge(lib.START, "outer")
+    g.add_edge("outer", "sub")
+    return g.compile()
