@@ -81,24 +81,24 @@ def _echo(name: str, latency: float) -> FakeLLM:
     return FakeLLM(answer, latency=latency, name=name)
 
 
+def _supervisor_model() -> FakeLLM:
+    def turn(request: Request) -> Any:
+        return SUPERVISOR_SCRIPT[sum(1 for m in request.messages if m.role == "assistant")]
+
+    return FakeLLM(turn, latency=0.5, name="supervisor")
+
+
 @dataclass
 class Team:
     """The agents' models and tools (fresh fakes unless a test passes its own)."""
 
-    supervisor: FakeLLM = field(default_factory=lambda: _supervisor_model())
+    supervisor: FakeLLM = field(default_factory=_supervisor_model)
     planner: FakeLLM = field(default_factory=lambda: _echo("planner", 1.0))
     researcher: FakeLLM = field(default_factory=lambda: _echo("researcher", 1.0))
     verifier: FakeLLM = field(default_factory=lambda: _echo("verifier", 1.5))
     search: FakeTool = field(
         default_factory=lambda: FakeTool("search", lambda a: f"3 hits for {a['q']}", latency=1.0)
     )
-
-
-def _supervisor_model() -> FakeLLM:
-    def turn(request: Request) -> Any:
-        return SUPERVISOR_SCRIPT[sum(1 for m in request.messages if m.role == "assistant")]
-
-    return FakeLLM(turn, latency=0.5, name="supervisor")
 
 
 def build_graph(team: Team | None = None) -> CompiledGraph:
