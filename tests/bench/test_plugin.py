@@ -77,6 +77,8 @@ def test_with_the_flag_only_benchmarks_run_and_three_reports_are_written(
     assert entry["stats"]["rounds"] >= 5
     assert len(entry["stats"]["data"]) == entry["stats"]["rounds"]
     assert data["graph_bench"]["settings"]["quick"] is True
+    # CPU time by default: other engineers' processes on a shared machine cannot inflate it.
+    assert entry["options"]["timer"] == "time.process_time"
     assert "| Benchmark | Size | warpgraph |" in (out / "graph-bench.md").read_text()
     run.stdout.fnmatch_lines(["*= graph-bench =*", "*reports: *graph-bench.json*"])
 
@@ -210,3 +212,13 @@ def test_a_case_whose_peer_is_not_selected_is_skipped_with_the_reason(
     run.assert_outcomes(skipped=1)
     run.stdout.fnmatch_lines(["*peer 'langgraph' is not selected (--graph-bench-peers=asyncio)*"])
     run.stdout.fnmatch_lines(["*nothing was measured; no report written*"])
+
+
+def test_the_wall_clock_timer_can_be_chosen(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_bench=BENCH)
+
+    pytester.runpytest("--graph-bench", "--graph-bench-quick", "--graph-bench-timer=wall")
+
+    data = json.loads((pytester.path / "reports" / "graph-bench.json").read_text())
+    assert data["benchmarks"][0]["options"]["timer"] == "time.perf_counter"
+    assert data["graph_bench"]["settings"]["timer"] == "time.perf_counter"

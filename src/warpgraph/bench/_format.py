@@ -231,7 +231,8 @@ def _fits_table(analysis: Analysis) -> Table:
                 row.title,
                 PEER_TITLES.get(peer, peer),
                 f"{format_seconds(fit.slope)}/{row.unit}",
-                format_seconds(max(fit.intercept, 0.0)),
+                # A negative intercept is noise around a fixed cost too small to see.
+                format_seconds(fit.intercept) if fit.intercept > 0 else "≈ 0",
                 fit.describe(),
             )
         )
@@ -273,6 +274,13 @@ def tables(report: Report, analysis: Analysis) -> list[Table]:
     return out
 
 
+_TIMERS = {
+    "time.process_time": "CPU time of the benchmark process (time.process_time): other "
+    "processes on the machine cannot inflate it",
+    "time.perf_counter": "wall time (time.perf_counter)",
+}
+
+
 def header_facts(report: Report) -> list[tuple[str, str]]:
     """(label, value) pairs describing where and how the report was measured."""
     machine, commit = report.machine_info, report.commit_info
@@ -297,6 +305,7 @@ def header_facts(report: Report) -> list[tuple[str, str]]:
             f"{machine.get('system', '')} {machine.get('release', '')}".strip(),
         ),
         ("Mode", "quick (--graph-bench-quick)" if settings.get("quick") else "full"),
+        ("Timer", _TIMERS.get(settings.get("timer", ""), str(settings.get("timer", "—")))),
         ("Peers", ", ".join(settings.get("peers", [])) or "—"),
         ("Baseline", settings.get("baseline") or "none"),
     ]

@@ -50,6 +50,7 @@ class Result:
     extras: Mapping[str, Any] = field(default_factory=dict)
     name: str = ""  # the pytest test name and node id that measured it
     fullname: str = ""
+    timer: str = "time.perf_counter"  # what pytest-benchmark timed the rounds with
 
     @property
     def stats(self) -> Stats:
@@ -90,7 +91,7 @@ class Result:
             "params": {"peer": self.peer, "size": self.size},
             "param": f"{self.peer}-{self.size}",
             "extra_info": {"graph_bench": info},
-            "options": {"timer": "perf_counter", "calls_per_round": self.calls_per_round},
+            "options": {"timer": self.timer, "calls_per_round": self.calls_per_round},
             "stats": stats,
         }
 
@@ -114,6 +115,7 @@ class Result:
             extras=extras,
             name=entry.get("name", ""),
             fullname=entry.get("fullname", ""),
+            timer=str(entry.get("options", {}).get("timer", "time.perf_counter")),
         )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,17 @@ class BenchSettings:
     rules: tuple[FailRule, ...] = ()
     quick: bool = False
     peers: tuple[str, ...] = PEERS
+    # "cpu": this process's CPU time (time.process_time), which other processes on a
+    # shared machine cannot inflate; "wall": time.perf_counter.
+    timer: str = "cpu"
+
+    @property
+    def timer_function(self) -> Callable[[], float]:
+        return time.process_time if self.timer == "cpu" else time.perf_counter
+
+    @property
+    def timer_name(self) -> str:
+        return "time.process_time" if self.timer == "cpu" else "time.perf_counter"
 
     @classmethod
     def parse(
@@ -50,6 +62,7 @@ class BenchSettings:
         quick: bool,
         peers: str,
         base: Path,
+        timer: str = "cpu",
     ) -> BenchSettings:
         """Check option values; a ``ValueError`` names the option and the fix."""
         rules = parse_fail_rules(fail) if fail else ()
@@ -58,8 +71,11 @@ class BenchSettings:
                 "--graph-bench-fail needs a baseline to compare with; "
                 "add --graph-bench-compare=PATH (a graph-bench.json from an earlier run)"
             )
+        if timer not in ("cpu", "wall"):
+            raise ValueError(f"--graph-bench-timer: {timer!r} is not cpu or wall")
         return cls(
             enabled=enabled,
+            timer=timer,
             report_dir=base / report_dir,
             compare=None if compare is None else base / compare,
             rules=rules,
@@ -131,6 +147,7 @@ class BenchSession:
             extras=measurement.extras,
             name=name,
             fullname=fullname,
+            timer=self.settings.timer_name,
         )
         self.results.append(result)
         return result
@@ -169,6 +186,7 @@ class BenchSession:
             extras=measurement.extras,
             name=name,
             fullname=fullname,
+            timer=self.settings.timer_name,
         )
         self.results.append(result)
         return result
@@ -191,6 +209,7 @@ class BenchSession:
             datetime=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             settings={
                 "quick": self.settings.quick,
+                "timer": self.settings.timer_name,
                 "peers": list(self.settings.peers),
                 "baseline": None if self.settings.compare is None else str(self.settings.compare),
                 "fail_rules": [str(rule) for rule in self.settings.rules],
