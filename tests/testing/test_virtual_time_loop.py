@@ -495,3 +495,35 @@ def test_every_sleeper_wakes_at_exactly_its_own_deadline(millis: list[int], star
         return list(await asyncio.gather(*(sleeper(ms) for ms in millis)))
 
     assert run(main, start=start) == [(ms / 1000, ms / 1000) for ms in millis]
+
+
+def test_an_absolute_deadline_with_float_noise_lands_on_its_nominal_tick() -> None:
+    async def main(clock: VirtualClock) -> list[float]:
+        seen = []
+        await asyncio.sleep(0.1)
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.2):  # deadline 0.1 + 0.2 == 0.30000000000000004
+                await asyncio.sleep(1)
+        seen.append(clock.now())
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        loop.call_at(loop.time() + 0.7, done.set_result, None)  # 1.0000000000000002... or so
+        await done
+        seen.append(clock.now())
+        return seen
+
+    assert run(main) == [0.3, 1.0]
+
+
+@settings(deadline=None, max_examples=50)
+@given(st.integers(min_value=0, max_value=10**7), st.integers(min_value=1, max_value=10**7))
+def test_call_at_a_float_sum_of_milliseconds_fires_at_the_exact_sum(after: int, delay: int) -> None:
+    async def main(clock: VirtualClock) -> float:
+        await asyncio.sleep(after / 1000)
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        loop.call_at(loop.time() + delay / 1000, done.set_result, None)
+        await done
+        return clock.now()
+
+    assert run(main) == (after + delay) / 1000

@@ -190,14 +190,18 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         return handle
 
     def _ticks_for(self, when: float) -> int:
-        """The first tick at which ``time() >= when``: the nearest tick, else the next one up."""
+        """The tick a float deadline means: its nearest tick if that reaches it, else the next.
+
+        ``loop.time() + 0.2`` at 0.1 is ``0.30000000000000004``; asyncio itself treats a timer
+        as due within its clock resolution, so the nearest tick (0.3) is the one meant.
+        Only a deadline clearly between ticks rounds up, computed exactly.
+        """
         origin = self._clock._origin
         ticks = round(when * TICKS_PER_SECOND) - origin
-        if (origin + ticks) / TICKS_PER_SECOND >= when:
+        if (origin + ticks) / TICKS_PER_SECOND + _RESOLUTION >= when:
             return ticks
-        # ``when`` lies between ticks (or its float product rounded down): round up exactly.
-        exact = when.as_integer_ratio()
-        return -((-exact[0] * TICKS_PER_SECOND) // exact[1]) - origin
+        numerator, denominator = when.as_integer_ratio()
+        return -((-numerator * TICKS_PER_SECOND) // denominator) - origin
 
     def _next_deadline(self) -> int | None:
         """The earliest pending timer in ticks; drops fired and cancelled ones on the way."""
