@@ -383,6 +383,52 @@ def a_retry_policy_does_not_retry_types_it_does_not_name(lib: Lib) -> Any:
     return flaky(lib, 1, KeyError, retry_on=ValueError)
 
 
+def flaky_in_turn(lib: Lib, retry_policy: Any) -> Any:
+    """A node failing first with KeyError, then ConnectionError, then succeeding."""
+    errors: list[type[Exception]] = [KeyError, ConnectionError]
+    attempts = [0]
+
+    def node(state: Any) -> Any:
+        attempts[0] += 1
+        if attempts[0] <= len(errors):
+            raise errors[attempts[0] - 1](f"attempt {attempts[0]}")
+        return {"x": attempts[0], "log": ["flaky"]}
+
+    g = lib.StateGraph(Log)
+    g.add_node("flaky", node, retry_policy=retry_policy)
+    g.add_edge(lib.START, "flaky")
+    return g.compile()
+
+
+@case(input={"x": 0}, expect={"x": 3, "log": ["flaky"]})
+def a_list_of_retry_policies_retries_by_the_first_that_matches(lib: Lib) -> Any:
+    policies = [
+        lib.RetryPolicy(retry_on=KeyError, initial_interval=0.0, jitter=False),
+        lib.RetryPolicy(retry_on=ConnectionError, initial_interval=0.0, jitter=False),
+    ]
+    return flaky_in_turn(lib, policies)
+
+
+@case(input={"x": 0}, expect={"x": 3, "log": ["flaky"]})
+def retry_on_may_be_a_predicate(lib: Lib) -> Any:
+    policy = lib.RetryPolicy(
+        retry_on=lambda error: isinstance(error, KeyError | ConnectionError),
+        initial_interval=0.0,
+        jitter=False,
+    )
+    return flaky_in_turn(lib, policy)
+
+
+@case(input=5, raises="InvalidUpdateError")
+def an_input_that_is_not_a_dict_is_rejected(lib: Lib) -> Any:
+    return chain(lib, 1)
+
+
+@case(input={"log": "not a list"}, raises="TypeError", same_message=True)
+def a_reducer_failing_on_the_input_raises_its_error(lib: Lib) -> Any:
+    return chain(lib, 1)
+
+
 def scale(lib: Lib) -> Any:
     def node(state: Any) -> Any:
         if state["x"] < 0:
