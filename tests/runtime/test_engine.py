@@ -1,6 +1,7 @@
 """The superstep engine: ordering, joins, Send, Command, limits, errors, sync and async nodes."""
 
 import asyncio
+import functools
 import itertools
 import operator
 import threading
@@ -346,3 +347,29 @@ def test_batch_returns_results_in_input_order_and_can_return_exceptions() -> Non
     assert isinstance(results[1], ValueError)
     with pytest.raises(ValueError, match=r"^negative$"):
         app.batch([{"x": -1}])
+
+
+class AsyncBase:
+    async def __call__(self, state: Log) -> dict[str, Any]:
+        await asyncio.sleep(0)
+        return {"log": [type(self).__name__]}
+
+
+class AsyncChild(AsyncBase):
+    pass
+
+
+async def tagged(state: Log, *, tag: str) -> dict[str, Any]:
+    await asyncio.sleep(0)
+    return {"log": [tag]}
+
+
+async def test_callable_objects_partials_and_coroutine_returning_lambdas_are_awaited() -> None:
+    g = StateGraph(Log)
+    g.add_node("obj", AsyncChild())  # async __call__ inherited from a base class
+    g.add_node("part", functools.partial(tagged, tag="partial"))
+    g.add_node("lam", lambda s: tagged(s, tag="lambda"))
+    g.add_edge(START, "obj")
+    g.add_edge("obj", "part")
+    g.add_edge("part", "lam")
+    assert (await g.compile().ainvoke({}))["log"] == ["AsyncChild", "partial", "lambda"]

@@ -9,6 +9,7 @@ looks a name up in the builder again.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import typing
 from collections.abc import Callable
@@ -220,9 +221,10 @@ def _branches(builder: StateGraph[Any], source: str) -> tuple[Branch, ...]:
 def _is_async(action: Any) -> bool:
     if inspect.iscoroutinefunction(action):
         return True
-    # A callable object: what matters is whether its __call__ is a coroutine function.
-    call = vars(type(action)).get("__call__") if not inspect.isroutine(action) else None
-    return call is not None and inspect.iscoroutinefunction(call)
+    if inspect.isroutine(action) or isinstance(action, functools.partial):
+        return False
+    # A callable object: what matters is whether its (possibly inherited) __call__ is async.
+    return inspect.iscoroutinefunction(type(action).__call__)
 
 
 def _wanted_kwargs(action: Any) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import inspect
 import itertools
 import random
 import uuid
@@ -268,13 +269,18 @@ class TaskCaller:
                 if node.is_async:
                     return await node.call(arg, **kwargs)
                 if self.inline_sync:
-                    return node.call(arg, **kwargs)
-                return await _in_thread(node.call, arg, **kwargs)
-            if node.is_async:
+                    result = node.call(arg, **kwargs)
+                else:
+                    result = await _in_thread(node.call, arg, **kwargs)
+            elif node.is_async:
                 return await node.call(arg)
-            if self.inline_sync:
-                return node.call(arg)
-            return await _in_thread(node.call, arg)
+            elif self.inline_sync:
+                result = node.call(arg)
+            else:
+                result = await _in_thread(node.call, arg)
+            if inspect.iscoroutine(result):  # e.g. a lambda returning a coroutine
+                result = await result
+            return result
         except ParentCommand as parent:
             return parent.command
         except asyncio.CancelledError:
