@@ -431,3 +431,30 @@ def test_a_loop_shared_across_tests_is_refused_with_the_fix(pytester: pytest.Pyt
             "@pytest.mark.asyncio(loop_scope='function')"
         ]
     )
+
+
+def test_an_async_fixture_that_yields_twice_is_named(pytester: pytest.Pytester) -> None:
+    make_ini(pytester, plugins=WITHOUT_ASYNCIO)
+    pytester.makepyfile(
+        """
+        import asyncio
+        import pytest
+
+        @pytest.fixture
+        async def twice():
+            yield 1
+            yield 2
+
+        @pytest.mark.virtual_time
+        async def test_uses_it(twice):
+            assert twice == 1
+        """
+    )
+    result = pytester.runpytest(*WITHOUT_ASYNCIO)
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ValueError: async fixture 'twice' yielded more than once; an async generator "
+            "fixture must yield exactly once"
+        ]
+    )

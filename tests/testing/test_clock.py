@@ -257,3 +257,22 @@ def test_a_chronometer_reads_the_real_performance_counter(
     assert chronometer.elapsed == 7.0
     assert chronometer.elapsed == 7.0  # frozen: no further reading
     assert next(readings) == 21.0
+
+
+def test_the_virtual_time_names_are_public() -> None:
+    import warpgraph.testing as testing
+
+    names = {
+        "Chronometer",
+        "Measurement",
+        "VirtualClock",
+        "VirtualTimeBudgetExceeded",
+        "VirtualTimeDeadlock",
+        "VirtualTimeLivelock",
+        "VirtualTimeLoop",
+        "VirtualTimeSession",
+        "current_clock",
+    }
+    assert names <= set(testing.__all__)
+    modules = {getattr(testing, name).__module__ for name in names}
+    assert all(module.startswith("warpgraph.testing._") for module in modules)

@@ -527,3 +527,16 @@ def test_call_at_a_float_sum_of_milliseconds_fires_at_the_exact_sum(after: int, 
         return clock.now()
 
     assert run(main) == (after + delay) / 1000
+
+
+def test_timeouts_at_an_epoch_start_expire_on_their_ticks() -> None:
+    async def main(clock: VirtualClock) -> list[float]:
+        expired = []
+        for seconds in (1, 2.5):
+            with pytest.raises(TimeoutError):
+                async with asyncio.timeout(seconds):
+                    await asyncio.sleep(100)
+            expired.append(clock.now())
+        return expired
+
+    assert run(main, start=1_709_591_365) == [1.0, 3.5]

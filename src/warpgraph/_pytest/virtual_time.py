@@ -267,7 +267,10 @@ def _synchronized(func: Callable[..., Any], session: VirtualTimeSession) -> Call
             except StopAsyncIteration:
                 return
             session.run(agen.aclose())
-            raise ValueError(f"async fixture {func.__name__} yielded more than once")
+            raise ValueError(
+                f"async fixture {func.__name__!r} yielded more than once; "
+                "an async generator fixture must yield exactly once"
+            )
 
         return generator
 
