@@ -276,3 +276,21 @@ def test_the_virtual_time_names_are_public() -> None:
     assert names <= set(testing.__all__)
     modules = {getattr(testing, name).__module__ for name in names}
     assert all(module.startswith("warpgraph.testing._") for module in modules)
+
+
+def test_the_wall_clock_cannot_start_inside_freezegun_and_says_what_to_do() -> None:
+    from freezegun import freeze_time
+
+    with (
+        freeze_time("2020-01-01"),
+        pytest.raises(
+            RuntimeError,
+            match=(
+                r"^the wall clock cannot follow virtual time: time-machine cannot start when "
+                r"freezegun is active\. Start freeze_time\(\) inside the test instead, or leave "
+                r"the wall clock alone with @pytest\.mark\.virtual_time\(wall_clock=False\)$"
+            ),
+        ),
+        VirtualClock().patch_wall_clock(),
+    ):
+        pass

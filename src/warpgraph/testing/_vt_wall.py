@@ -59,7 +59,15 @@ def follow_clock(clock: VirtualClock, start: datetime | float | None = None) -> 
     # The wall clock reads start + now(): begin at start shifted by the time already passed.
     origin_ns = _start_ns(start) + clock.ticks
     travel = time_machine.travel(origin_ns / _NS, tick=False)
-    traveller = travel.start()
+    try:
+        traveller = travel.start()
+    except RuntimeError as error:
+        # time-machine refuses to start inside an active freezegun freeze_time().
+        raise RuntimeError(
+            f"the wall clock cannot follow virtual time: {error} Start freeze_time() inside "
+            "the test instead, or leave the wall clock alone with "
+            "@pytest.mark.virtual_time(wall_clock=False)"
+        ) from error
 
     def follow(delta_ticks: int) -> None:
         # A tick is a nanosecond, and shift() with a float rounds delta * 1e9 back to the
