@@ -185,7 +185,7 @@ def test_an_unknown_mode_is_a_usage_error(pytester: pytest.Pytester) -> None:
     )
 
 
-def test_unknown_marker_options_are_named(pytester: pytest.Pytester) -> None:
+def test_bad_marker_options_are_named_with_the_fix(pytester: pytest.Pytester) -> None:
     make_ini(pytester)
     pytester.makepyfile(
         """
@@ -194,14 +194,29 @@ def test_unknown_marker_options_are_named(pytester: pytest.Pytester) -> None:
         @pytest.mark.virtual_time(begin=5, speed=2)
         async def test_typo():
             pass
+
+        @pytest.mark.virtual_time(end=-1)
+        async def test_negative_budget():
+            pass
+
+        @pytest.mark.virtual_time(30)
+        async def test_positional():
+            pass
         """
     )
     result = pytester.runpytest(*WITH_ASYNCIO)
-    result.assert_outcomes(errors=1)
+    result.assert_outcomes(errors=3)
     result.stdout.fnmatch_lines(
         [
-            "*test_unknown_marker_options_are_named.py::test_typo: @pytest.mark.virtual_time "
-            "got unknown option(s) begin, speed; it takes start=, end= and wall_clock="
+            "*test_bad_marker_options_are_named_with_the_fix.py::test_typo: "
+            "@pytest.mark.virtual_time got unknown option(s) begin, speed; it takes start=, "
+            "end= and wall_clock=",
+            "*test_bad_marker_options_are_named_with_the_fix.py::test_negative_budget: "
+            "@pytest.mark.virtual_time: end must be a positive number of seconds after start, "
+            "got -1",
+            "*test_bad_marker_options_are_named_with_the_fix.py::test_positional: "
+            "@pytest.mark.virtual_time takes keyword arguments only (start=, end=, "
+            "wall_clock=), got positional (30,)",
         ]
     )
 
