@@ -58,6 +58,59 @@ def _now() -> float:
     return asyncio.get_running_loop().time()
 
 
+_Tokens = tuple[contextvars.Token[tuple[ev.Subscriber, ...]], contextvars.Token[Any]]
+
+
+class _Span:
+    """One observed task: emits its attempts and scopes the context code inside sees."""
+
+    __slots__ = ("node", "observer", "send_index", "step", "task_id")
+
+    def __init__(
+        self, observer: Observer, task_id: str, node: str, step: int, send_index: int | None
+    ) -> None:
+        self.observer = observer
+        self.task_id = task_id
+        self.node = node
+        self.step = step
+        self.send_index = send_index
+
+    def start(self, attempt: int) -> _Tokens:
+        """Emit TaskStarted; make the run's subscribers and this task visible to the node."""
+        o = self.observer
+        o.emit(
+            ev.TaskStarted(
+                o.run_id, self.task_id, self.node, self.step, self.send_index, attempt, _now()
+            )
+        )
+        return (
+            ev._subscribers.set(o.subscribers),
+            ev._current_task.set(ev.TaskContext(o.run_id, self.task_id, self.node)),
+        )
+
+    def finish(
+        self, attempt: int, tokens: _Tokens | None, status: ev.Status, error: BaseException | None
+    ) -> None:
+        """Restore the context the attempt changed, then emit TaskFinished."""
+        if tokens is not None:
+            ev._current_task.reset(tokens[1])
+            ev._subscribers.reset(tokens[0])
+        o = self.observer
+        o.emit(
+            ev.TaskFinished(
+                o.run_id,
+                self.task_id,
+                self.node,
+                self.step,
+                self.send_index,
+                attempt,
+                _now(),
+                status,
+                error,
+            )
+        )
+
+
 class TaskCaller:
     """Runs the tasks of one run (see the module docstring)."""
 
@@ -99,7 +152,7 @@ class TaskCaller:
         # Set by the run around a single-task step: result chunks wait there (see Run).
         self.held: list[tuple[str, Any]] | None = None
         # Nodes whose call a cancellation cut off: what a stopped run reports (controls, issue 6).
-        self.interrupted: list[str] = []
+        self.interrupted: tuple[str, ...] = ()
         self.stream_tasks = sink is not None and ("tasks" in modes or "debug" in modes)
         self.stream_updates = sink is not None and "updates" in modes
         self._injected: dict[str, Any] = {
@@ -192,38 +245,17 @@ class TaskCaller:
         observer = self.observer
         if not node.retry and observer is None:
             return await self._attempt(node, arg)
+        span = _Span(observer, task_id, node.name, step, send_index) if observer else None
         failures = 0
         rng: random.Random | None = None
         while True:
             attempt = failures + 1
-            tokens = None
-            if observer is not None:
-                observer.emit(
-                    ev.TaskStarted(
-                        observer.run_id, task_id, node.name, step, send_index, attempt, _now()
-                    )
-                )
-                tokens = (
-                    ev._subscribers.set(observer.subscribers),
-                    ev._current_task.set(ev.TaskContext(observer.run_id, task_id, node.name)),
-                )
+            tokens = span.start(attempt) if span is not None else None
             try:
                 result = await self._attempt(node, arg)
             except Exception as exc:
-                if observer is not None:
-                    observer.emit(
-                        ev.TaskFinished(
-                            observer.run_id,
-                            task_id,
-                            node.name,
-                            step,
-                            send_index,
-                            attempt,
-                            _now(),
-                            "error",
-                            exc,
-                        )
-                    )
+                if span is not None:
+                    span.finish(attempt, tokens, "error", exc)
                 policy = next((p for p in node.retry if should_retry(p, exc)), None)
                 failures += 1
                 if policy is None or failures >= policy.max_attempts:
@@ -233,31 +265,11 @@ class TaskCaller:
                 await asyncio.sleep(retry_delay(policy, failures, rng))
                 continue
             except BaseException as exc:
-                if observer is not None:
-                    observer.emit(
-                        ev.TaskFinished(
-                            observer.run_id,
-                            task_id,
-                            node.name,
-                            step,
-                            send_index,
-                            attempt,
-                            _now(),
-                            "cancelled",
-                            exc,
-                        )
-                    )
+                if span is not None:
+                    span.finish(attempt, tokens, "cancelled", exc)
                 raise
-            finally:
-                if tokens is not None:
-                    ev._current_task.reset(tokens[1])
-                    ev._subscribers.reset(tokens[0])
-            if observer is not None:
-                observer.emit(
-                    ev.TaskFinished(
-                        observer.run_id, task_id, node.name, step, send_index, attempt, _now(), "ok"
-                    )
-                )
+            if span is not None:
+                span.finish(attempt, tokens, "ok", None)
             return result
 
     async def _attempt(self, node: NodeSpec, arg: Any) -> Any:
@@ -284,7 +296,7 @@ class TaskCaller:
         except ParentCommand as parent:
             return parent.command
         except asyncio.CancelledError:
-            self.interrupted.append(node.name)  # controls (issue 6): where a stopped run was
+            self.interrupted += (node.name,)  # controls (issue 6): where a stopped run was
             raise
 
     # -- reading results -----------------------------------------------------------------

@@ -120,29 +120,22 @@ class Run:
         # until the next step's inputs are built, as LangGraph emits them with the
         # next checkpoint: an input that fails validation hides the step before it.
         held: list[tuple[str, Any]] = []
+        record = self.trail.append  # the trajectory of planned steps (issue 6)
         while True:
             step += 1
             if queued is not None:
                 pull, pushes, queued = [queued], (), None
             else:
                 pull, pushes = plan_step(program, triggered, sends, deferred)
+                # A queued step needs no entry: it is its predecessor's successor (issue 6).
+                record((step, pull, pushes))
             if sink is not None:
                 inputs = [node.make_input(values) for node in pull]
-                if held:
-                    for mode, chunk in held:
-                        sink(mode, chunk)
-                    held.clear()
-                    if pace is not None:
-                        await pace()
+                await self._flush(held)
             if step > limit:
-                raise GraphRecursionError(
-                    f"Recursion limit of {limit} reached without hitting a stop "
-                    f"condition (graph '{program.name}', step {step}). You can increase "
-                    "the limit by setting the `recursion_limit` config key."
-                )
+                raise self._too_many_steps(step)
             if not pull and not pushes:
                 return self.output()
-            self.trail.append((pull, pushes) if pushes else pull)  # trajectory (issue 6)
             if pushes or len(pull) > 1:
                 updated, triggered, sends = await self._step(
                     step, pull, pushes, barrier_seen, inputs
@@ -155,7 +148,7 @@ class Run:
                     except ParentCommand as parent:
                         result = parent.command
                     except asyncio.CancelledError:
-                        caller.interrupted.append(node.name)  # where a stopped run was (issue 6)
+                        caller.interrupted += (node.name,)  # where a stopped run was (issue 6)
                         raise
                     if type(result) is dict and channels.keys() >= result.keys():
                         apply_update(program, values, result)
@@ -166,20 +159,59 @@ class Run:
                         continue
                     writes, gotos, new_sends = caller.read(node, result)
                 else:
-                    arg = inputs[0] if inputs is not None else node.make_input(values)
-                    caller.held = held if sink is not None else None
-                    try:
-                        writes, gotos, new_sends = await caller.run_one(node, step, arg)
-                    finally:
-                        caller.held = None
-                updated = apply_writes(channels, values, ((node.name, writes),), step)
-                if node.simple and not gotos and not new_sends:
-                    triggered, sends = set(node.edges), ()
-                else:
-                    triggered, sends = route(program, ((node, gotos, new_sends),), barrier_seen)
+                    writes, gotos, new_sends = await self._run_single(node, step, inputs, held)
+                updated, triggered, sends = self._settle(
+                    node, step, writes, gotos, new_sends, barrier_seen
+                )
             caller.finish_step(step)
             if emit_values and updated and not updated.isdisjoint(program.state_keys):
                 held.append(("values", self.snapshot()))
+
+    async def _flush(self, held: list[tuple[str, Any]]) -> None:
+        """Stream the chunks held back from the previous step, then let the consumer in."""
+        if not held or self.sink is None:
+            return
+        for mode, chunk in held:
+            self.sink(mode, chunk)
+        held.clear()
+        if self.pace is not None:
+            await self.pace()
+
+    def _too_many_steps(self, step: int) -> GraphRecursionError:
+        return GraphRecursionError(
+            f"Recursion limit of {self.limit} reached without hitting a stop "
+            f"condition (graph '{self.program.name}', step {step}). You can increase "
+            "the limit by setting the `recursion_limit` config key."
+        )
+
+    async def _run_single(
+        self, node: NodeSpec, step: int, inputs: list[Any] | None, held: list[tuple[str, Any]]
+    ) -> tuple[Sequence[tuple[str, Any]], Sequence[str], Sequence[Send]]:
+        """The only task of a step, on the general path (its chunks are held, see execute)."""
+        caller = self.caller
+        arg = inputs[0] if inputs is not None else node.make_input(self.values)
+        caller.held = held if self.sink is not None else None
+        try:
+            return await caller.run_one(node, step, arg)
+        finally:
+            caller.held = None
+
+    def _settle(
+        self,
+        node: NodeSpec,
+        step: int,
+        writes: Sequence[tuple[str, Any]],
+        gotos: Sequence[str],
+        sends: Sequence[Send],
+        barrier_seen: list[set[str]],
+    ) -> tuple[set[str], set[str], Sequence[Send]]:
+        """Apply a single task's writes and route after it: (updated, triggered, Sends)."""
+        program = self.program
+        updated = apply_writes(program.channels, self.values, ((node.name, writes),), step)
+        if node.simple and not gotos and not sends:
+            return updated, set(node.edges), ()
+        triggered, next_sends = route(program, ((node, gotos, sends),), barrier_seen)
+        return updated, triggered, next_sends
 
     async def _start(self, data: Any) -> tuple[set[str], Sequence[Send]]:
         """Apply the input as step 0's writes and route from START."""
