@@ -220,7 +220,7 @@ def _throughput_targets(results: Sequence[Result]) -> list[Target]:
         None,
     )
     makespan_goal = f"{THROUGHPUT_RUNS:,} concurrent runs: virtual makespan == critical path"
-    time_goal = f"{THROUGHPUT_RUNS:,} concurrent runs: real time ≤ {THROUGHPUT_SECONDS:g} s"
+    time_goal = f"{THROUGHPUT_RUNS:,} concurrent runs in ≤ {THROUGHPUT_SECONDS:g} s"
     if ours is None:
         why = "not measured in this run (full mode only)"
         return [Target(makespan_goal, why, None), Target(time_goal, why, None)]
@@ -231,8 +231,16 @@ def _throughput_targets(results: Sequence[Result]) -> list[Target]:
             f"{makespan} s vs {critical} s",
             bool(ours.extras.get("makespan_is_critical_path")),
         ),
-        Target(time_goal, f"median {ours.median:.2f} s", ours.median <= THROUGHPUT_SECONDS),
+        Target(time_goal, _time_measured(ours), ours.median <= THROUGHPUT_SECONDS),
     ]
+
+
+def _time_measured(result: Result) -> str:
+    text = f"median {result.median:.2f} s"
+    without_gc = result.extras.get("time_without_gc")
+    if without_gc is not None:
+        text += f" ({without_gc:.2f} s with the cyclic GC off)"
+    return text
 
 
 def _apply_rules(analysis: Analysis, results: Sequence[Result], rules: list[FailRule]) -> None:

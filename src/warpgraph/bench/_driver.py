@@ -24,6 +24,7 @@ For each case the driver
 from __future__ import annotations
 
 import asyncio
+import gc
 import importlib
 import math
 import time
@@ -108,6 +109,7 @@ class Driver:
         clock: Clock = "real",
         min_rounds: int = 5,
         memory_units: int | None = None,
+        gc_probe: bool = False,
     ) -> Measurement:
         """Check, calibrate and time ``prepared`` through pytest-benchmark's fixture.
 
@@ -142,6 +144,9 @@ class Driver:
         )
         round_times = _round_times(benchmark)
         extras = dict(prepared.extras())
+        if gc_probe:
+            self.progress(f"{label}: one more call with the cyclic GC off", estimate)
+            extras["time_without_gc"] = _time_without_gc(prepared.call, loop)
         if memory_units:
             self.progress(f"{label}: measuring memory with tracemalloc", 3 * estimate)
             extras["peak_bytes_per_unit"] = measure_memory(
@@ -153,6 +158,23 @@ class Driver:
             first_call=first_call,
             extras=extras,
         )
+
+
+def _time_without_gc(call: Call, loop: asyncio.AbstractEventLoop) -> float:
+    """CPU seconds of one call with the cyclic garbage collector switched off.
+
+    With thousands of runs in flight, every collection walks every live object, so
+    collections cost more the more runs are in flight. This probe separates that
+    CPython cost from the scheduler's own.
+    """
+    gc.collect()
+    gc.disable()
+    try:
+        started = time.process_time()
+        loop.run_until_complete(call())
+        return time.process_time() - started
+    finally:
+        gc.enable()
 
 
 def _batch(call: Call, calls: int) -> Callable[[], Any]:

@@ -132,6 +132,7 @@ class BenchSession:
             clock=workload.clock,
             min_rounds=workload.min_rounds,
             memory_units=case.size if case.size <= workload.memory_up_to else None,
+            gc_probe=workload.gc_probe,
         )
         result = Result(
             id=case.id,

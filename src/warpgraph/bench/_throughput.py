@@ -154,6 +154,7 @@ THROUGHPUT_WORKLOADS = (
         clock="virtual",
         min_rounds=3,
         memory_up_to=1000,
+        gc_probe=True,
         max_size={
             "langgraph": (
                 1000,

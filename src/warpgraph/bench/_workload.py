@@ -59,6 +59,8 @@ class Workload:
     # Measure tracemalloc's peak per unit (once, outside the timed rounds) at sizes up to
     # this one; tracing makes every allocation several times slower, so not beyond.
     memory_up_to: int = 0
+    # Time one extra call with the cyclic GC off (see Driver), to show its share.
+    gc_probe: bool = False
     description: str = ""
     # Largest size measured per peer, with the reason shown when a case is skipped:
     # LangGraph takes about 100 s per round for 10,000 concurrent runs.
