@@ -135,3 +135,26 @@ def test_memory_is_measured_per_unit_when_asked() -> None:
         driver.close()
 
     assert measurement.extras["peak_bytes_per_unit"] >= 1000
+
+
+def test_the_gc_probe_times_one_call_with_the_collector_off_and_turns_it_back_on() -> None:
+    import gc
+
+    seen: list[bool] = []
+
+    async def work() -> None:
+        seen.append(gc.isenabled())
+
+    driver = Driver(Budget(seconds=0.001))
+    try:
+        measurement = driver.measure(
+            Prepared(work, lambda result: None), lambda: RecordingBenchmark([1.0] * 5),
+            label="work", gc_probe=True,
+        )  # fmt: skip
+    finally:
+        driver.close()
+
+    assert seen[-1] is False  # the probe's call ran with the collector off
+    assert all(seen[:-1])
+    assert gc.isenabled()
+    assert measurement.extras["time_without_gc"] >= 0.0
