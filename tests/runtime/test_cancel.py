@@ -171,19 +171,28 @@ async def test_a_sync_node_cannot_be_interrupted_but_the_run_stops_waiting_for_i
 # -- runaway runs --------------------------------------------------------------------------
 
 
-def ping_pong() -> Any:
+def ping_pong(*, use_async: bool = False) -> Any:
+    async def bump(state: State) -> dict[str, Any]:
+        return {"x": state.get("x", 0) + 1}
+
+    def bump_sync(state: State) -> dict[str, Any]:
+        return {"x": state.get("x", 0) + 1}
+
     builder = StateGraph(State)
-    builder.add_node("ping", lambda state: {"x": state.get("x", 0) + 1})
-    builder.add_node("pong", lambda state: {"x": state["x"] + 1})
+    builder.add_node("ping", bump if use_async else bump_sync)
+    builder.add_node("pong", bump if use_async else bump_sync)
     builder.add_edge(START, "ping")
     builder.add_edge("ping", "pong")
     builder.add_edge("pong", "ping")
     return builder.compile()
 
 
-async def test_a_recursion_error_reports_the_trajectory_so_far() -> None:
+# Async nodes take the engine's fast path, where a chain's next step is queued without
+# planning; sync ones are planned every step. Both must report the same trajectory.
+@pytest.mark.parametrize("use_async", [False, True], ids=["planned", "queued"])
+async def test_a_recursion_error_reports_the_trajectory_so_far(use_async: bool) -> None:
     with pytest.raises(GraphRecursionError) as caught:
-        await ping_pong().ainvoke({}, {"recursion_limit": 5})
+        await ping_pong(use_async=use_async).ainvoke({}, {"recursion_limit": 5})
     assert caught.value.__notes__ == [
         "warpgraph: trajectory of graph 'LangGraph' so far (5 steps): "
         "1 ping -> 2 pong -> 3 ping -> 4 pong -> 5 ping"
@@ -197,4 +206,25 @@ async def test_a_long_trajectory_shows_its_ends_and_how_often_each_node_ran() ->
         "warpgraph: trajectory of graph 'LangGraph' so far (40 steps): "
         "1 ping -> 2 pong -> 3 ping -> ... (29 steps) ... -> 33 ping -> 34 pong -> 35 ping -> "
         "36 pong -> 37 ping -> 38 pong -> 39 ping -> 40 pong [tasks per node: ping x20, pong x20]"
+    ]
+
+
+@pytest.mark.virtual_time
+async def test_a_cancelled_fast_chain_reports_its_steps_and_the_node_cut_off() -> None:
+    async def tick(state: State) -> dict[str, Any]:
+        await asyncio.sleep(1)
+        return {"x": state.get("x", 0) + 1}
+
+    builder = StateGraph(State)
+    for i in range(10):
+        builder.add_node(f"n{i}", tick)
+        builder.add_edge(f"n{i - 1}" if i else START, f"n{i}")
+    run = asyncio.create_task(builder.compile().ainvoke({}))
+    await asyncio.sleep(4.5)
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError) as caught:
+        await run
+    assert caught.value.__notes__ == [
+        "warpgraph: graph 'LangGraph' was cancelled in step 5 (nodes in flight: n4); "
+        "trajectory so far: 1 n0 -> 2 n1 -> 3 n2 -> 4 n3 -> 5 n4"
     ]

@@ -2,10 +2,10 @@
 
 A runaway run (a loop that never reaches END, a step that hangs) is only
 debuggable if the error says what the run had been doing. Every run keeps a
-*trail*: one entry per superstep, naming the tasks planned for it (an entry is
-the step's list of node tasks, or ``(pull, pushes)`` when it has Send tasks, so
-the hot loop only appends a reference; names are read when an error needs them). When a run stops
-abnormally the error carries that trajectory:
+*trail*: one ``(step, pull, pushes)`` entry per planned superstep, references
+only, so the hot loop pays one append per planned step and nothing for the
+queued steps of a chain (see ``trajectory``); names are read when an error needs
+them. When a run stops abnormally the error carries the trajectory:
 
 * ``GraphRecursionError`` and ``NodeTimeoutError`` get a note with the trajectory;
 * a cancelled run's ``CancelledError`` gets a note naming the step and the nodes
@@ -34,6 +34,7 @@ __all__ = [
     "check_controls",
     "format_trajectory",
     "seconds",
+    "stopped_step",
     "trajectory",
 ]
 
@@ -75,17 +76,46 @@ def check_controls(cfg: dict[str, Any]) -> None:
             )
 
 
-def step_names(entry: Any) -> tuple[str, ...]:
-    """The node names of one trail entry: its node tasks, then its Send tasks."""
-    if isinstance(entry, tuple):
-        pull, pushes = entry
-        return tuple(n.name for n in pull) + tuple(s.node for s in pushes)
-    return tuple(n.name for n in entry)
+def trajectory(trail: Sequence[Any], steps: int) -> tuple[tuple[str, ...], ...]:
+    """The node names of steps 1 to ``steps``, one tuple per step.
+
+    ``trail`` holds ``(step, pull, pushes)`` for every *planned* step. The engine
+    runs a chain's next node without planning (a *queued* step, the previous
+    step's only node's only ``successor``), so a step missing from the trail is
+    exactly that successor.
+    """
+    planned = {entry[0]: entry for entry in trail}
+    names: list[tuple[str, ...]] = []
+    previous: Any = None  # the previous step's only node, when it had exactly one task
+    for step in range(1, steps + 1):
+        entry = planned.get(step)
+        if entry is not None:
+            _, pull, pushes = entry
+        elif previous is not None and previous.successor is not None:
+            pull, pushes = [previous.successor], ()
+        else:
+            break  # nothing tells this step apart (not expected): stop rather than guess
+        names.append(tuple(n.name for n in pull) + tuple(s.node for s in pushes))
+        previous = pull[0] if len(pull) == 1 and not pushes else None
+    return tuple(names)
 
 
-def trajectory(trail: Sequence[Any]) -> tuple[tuple[str, ...], ...]:
-    """The node names of each step so far, one tuple per step."""
-    return tuple(step_names(entry) for entry in trail)
+def stopped_step(run: Run, error: BaseException) -> int:
+    """The step ``run`` was in when ``error`` left it (0 before the first step).
+
+    Read from the run's ``execute`` frame in the error's traceback, so the hot loop
+    never stores its step counter anywhere; the last planned step otherwise.
+    """
+    tb = error.__traceback__
+    step: Any = None
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code.co_name == "execute" and frame.f_locals.get("self") is run:
+            step = frame.f_locals.get("step")
+        tb = tb.tb_next
+    if isinstance(step, int):
+        return step
+    return run.trail[-1][0] if run.trail else 0
 
 
 def format_trajectory(steps: Sequence[tuple[str, ...]]) -> str:
@@ -108,21 +138,25 @@ def format_trajectory(steps: Sequence[tuple[str, ...]]) -> str:
 
 def in_flight(run: Run) -> tuple[str, ...]:
     """The nodes whose call the run's cancellation cut off, in the order they stopped."""
-    return tuple(run.caller.interrupted)
+    return run.caller.interrupted
 
 
 def annotate_stop(run: Run, error: BaseException) -> None:
     """Add the run's whereabouts to an error that stops it (see the module docstring)."""
+    step = stopped_step(run, error)
+    name = run.program.name
     if isinstance(error, asyncio.CancelledError):
-        steps = trajectory(run.trail)
+        steps = trajectory(run.trail, step)
         cut = ", ".join(in_flight(run)) or "none mid-call"
         error.add_note(
-            f"warpgraph: graph '{run.program.name}' was cancelled in step {len(steps)} "
-            f"(nodes in flight: {cut}); trajectory so far: {format_trajectory(steps)}"
+            f"warpgraph: graph '{name}' was cancelled in step {step} (nodes in flight: "
+            f"{cut}); trajectory so far: {format_trajectory(steps)}"
         )
     elif isinstance(error, (GraphRecursionError, NodeTimeoutError)):
-        steps = trajectory(run.trail)
+        # A recursion error refuses step `step`: the trajectory ends with the one before.
+        ran = step - 1 if isinstance(error, GraphRecursionError) else step
+        steps = trajectory(run.trail, ran)
         error.add_note(
-            f"warpgraph: trajectory of graph '{run.program.name}' so far "
-            f"({len(steps)} steps): {format_trajectory(steps)}"
+            f"warpgraph: trajectory of graph '{name}' so far ({len(steps)} steps): "
+            f"{format_trajectory(steps)}"
         )

@@ -38,6 +38,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from warpgraph.errors import GraphBuildError, NodeTimeoutError, RunTimeoutError
+from warpgraph.runtime._calls import Observer
 from warpgraph.runtime._supervise import format_trajectory, in_flight, seconds, trajectory
 
 if TYPE_CHECKING:
@@ -207,7 +208,7 @@ class WatchedTrail(list[Any]):
 
     def append(self, entry: Any) -> None:
         super().append(entry)
-        self.watch.start_step(len(self))
+        self.watch.start_step(entry[0])
 
 
 async def run_guarded(
@@ -217,6 +218,10 @@ async def run_guarded(
     loop = asyncio.get_running_loop()
     watch = Watch(loop, step_timeout, run_timeout)
     run.trail = WatchedTrail(watch)
+    if run.caller.observer is None:
+        # An observer (with no subscriber) keeps the run off the engine's plain fast path,
+        # whose queued steps are not recorded: the watch must see every step start.
+        run.caller.observer = Observer(())
     task = loop.create_task(work)
     watch.start(task)
     try:
@@ -232,7 +237,7 @@ async def run_guarded(
 
 
 def _timeout_error(run: Run, watch: Watch) -> RunTimeoutError:
-    steps = trajectory(run.trail)
+    steps = trajectory(run.trail, watch.step)
     cut = in_flight(run)
     name = run.program.name
     if watch.fired == "step":
