@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -260,15 +261,22 @@ def test_clock_sleep_on_the_loop_thread_is_refused() -> None:
 
 
 def test_a_job_cancelled_while_running_keeps_time_still_until_it_returns() -> None:
-    async def main(clock: VirtualClock) -> float:
-        job = asyncio.ensure_future(asyncio.to_thread(time.sleep, 0.05))
-        await asyncio.sleep(0)  # let the job start
-        await asyncio.sleep(0)
+    started, finished = threading.Event(), threading.Event()
+
+    def work() -> None:
+        started.set()
+        time.sleep(0.05)
+        finished.set()
+
+    async def main(clock: VirtualClock) -> tuple[bool, float]:
+        job = asyncio.ensure_future(asyncio.to_thread(work))
+        await asyncio.to_thread(started.wait)  # the job runs: cancelling cannot stop it now
         job.cancel()
         await asyncio.sleep(0.01)
-        return clock.now()
+        # Time could reach 0.01 only after the orphaned thread returned.
+        return finished.is_set(), clock.now()
 
-    assert run(main) == 0.01
+    assert run(main) == (True, 0.01)
 
 
 # ---- deadlock, budget, livelock ---------------------------------------------------------
