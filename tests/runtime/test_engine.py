@@ -373,3 +373,18 @@ async def test_callable_objects_partials_and_coroutine_returning_lambdas_are_awa
     g.add_edge("obj", "part")
     g.add_edge("part", "lam")
     assert (await g.compile().ainvoke({}))["log"] == ["AsyncChild", "partial", "lambda"]
+
+
+async def test_the_sync_api_also_works_from_inside_a_running_event_loop() -> None:
+    app = chain("a", "b").compile()
+    assert app.invoke({}) == {"log": ["a", "b"]}  # runs on a fresh loop in a helper thread
+    assert list(app.stream({})) == [{"a": {"log": ["a"]}}, {"b": {"log": ["b"]}}]
+    assert app.batch([{}, {"x": 1}]) == [{"log": ["a", "b"]}, {"x": 1, "log": ["a", "b"]}]
+
+
+def test_a_sync_node_may_invoke_a_graph_inline() -> None:
+    inner = chain("inner").compile()
+    g = StateGraph(Log)
+    g.add_node("outer", lambda s: {"log": inner.invoke({})["log"]})
+    g.add_edge(START, "outer")
+    assert g.compile().invoke({}) == {"log": ["inner"]}
