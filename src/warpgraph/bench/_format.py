@@ -44,6 +44,11 @@ def plural(unit: str) -> str:
     return unit + ("es" if unit.endswith(("ch", "sh", "s", "x")) else "s")
 
 
+def _count(size: int, unit: str) -> str:
+    """``1 turn``, ``10 turns``, ``1,000 branches``."""
+    return f"{size:,} {unit if size == 1 else plural(unit)}"
+
+
 def format_ratio(ratio: float | None) -> str:
     if ratio is None:
         return "—"
@@ -94,7 +99,7 @@ def _scheduler_table(rows: Sequence[Row], with_verdicts: bool) -> Table:
         columns.append("vs baseline")
     cells = []
     for row in rows:
-        line = [row.title, f"{row.size:,} {plural(row.unit)}"]
+        line = [row.title, _count(row.size, row.unit)]
         for peer in peers:
             median, per_unit = row.medians.get(peer), row.per_unit(peer)
             line.append(
@@ -112,7 +117,7 @@ def _scheduler_table(rows: Sequence[Row], with_verdicts: bool) -> Table:
         "Scheduler overhead",
         tuple(columns),
         tuple(cells),
-        "Median wall time per run (per node/branch/item/key in brackets). Ratios compare "
+        "Median time per run (per node/branch/item/key in brackets). Ratios compare "
         "medians measured in this same run.",
     )
 
@@ -183,7 +188,7 @@ def _agents_table(rows: Sequence[Row], results: Sequence[Result], with_verdicts:
     cells = []
     for row in rows:
         llm_calls = calls.get((row.workload, row.size)) or 0
-        line = [row.title, f"{row.size:,} {plural(row.unit)}"]
+        line = [row.title, _count(row.size, row.unit)]
         for peer in peers:
             median = row.medians.get(peer)
             line.append(
@@ -206,7 +211,7 @@ def _agents_table(rows: Sequence[Row], results: Sequence[Result], with_verdicts:
         "Agent patterns on fake LLMs and tools (virtual time)",
         tuple(columns),
         tuple(cells),
-        "Median real time per run (per LLM call in brackets). The asyncio floor makes the same "
+        "Median time per run (per LLM call in brackets). The asyncio floor makes the same "
         "calls to the same fakes, so warpgraph's time beyond it, per LLM call, is the "
         "scheduler's overhead per call. Every run's virtual makespan equals its critical path.",
     )
@@ -219,12 +224,12 @@ def _generic_table(key: str, title: str, rows: Sequence[Row], with_verdicts: boo
         columns.append("vs baseline")
     cells = []
     for row in rows:
-        line = [row.title, f"{row.size:,} {plural(row.unit)}"]
+        line = [row.title, _count(row.size, row.unit)]
         line += [format_seconds(row.medians.get(peer)) for peer in peers]
         if with_verdicts:
             line.append(_verdict_cell(row))
         cells.append(tuple(line))
-    return Table(key, title, tuple(columns), tuple(cells), "Median wall time per call.")
+    return Table(key, title, tuple(columns), tuple(cells), "Median time per call.")
 
 
 def _fits_table(analysis: Analysis) -> Table:
