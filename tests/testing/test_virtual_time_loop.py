@@ -548,3 +548,15 @@ def test_timeouts_at_an_epoch_start_expire_on_their_ticks() -> None:
         return expired
 
     assert run(main, start=1_709_591_365) == [1.0, 3.5]
+
+
+def test_a_job_holds_time_until_its_result_has_reached_the_loop() -> None:
+    async def main(clock: VirtualClock) -> float:
+        # Were the job released when its function returns rather than when its result
+        # arrives, the idle loop could jump in between and fire these timeouts.
+        for _ in range(300):
+            async with asyncio.timeout(0.001):
+                await asyncio.to_thread(int)
+        return clock.now()
+
+    assert run(main) == 0.0
