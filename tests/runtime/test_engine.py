@@ -388,3 +388,31 @@ def test_a_sync_node_may_invoke_a_graph_inline() -> None:
     g.add_node("outer", lambda s: {"log": inner.invoke({})["log"]})
     g.add_edge(START, "outer")
     assert g.compile().invoke({}) == {"log": ["inner"]}
+
+
+async def test_a_task_failing_at_once_still_lets_its_siblings_start_then_cancels_them() -> None:
+    log: list[str] = []
+
+    async def fails(state: Log) -> dict[str, Any]:
+        log.append("fails")
+        raise ValueError("at once")
+
+    async def waits(state: Log) -> dict[str, Any]:
+        log.append("waits started")
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            log.append("waits cancelled")
+            raise
+        return {}
+
+    g = StateGraph(Log)
+    g.add_node("a_fails", fails)
+    g.add_node("b_waits", waits)
+    g.add_node("c_sync", lambda s: log.append("sync ran"))
+    for name in ("a_fails", "b_waits", "c_sync"):
+        g.add_edge(START, name)
+    with pytest.raises(ValueError, match=r"^at once$"):
+        await g.compile().ainvoke({})
+    assert log[:2] == ["fails", "waits started"]
+    assert sorted(log[2:]) == ["sync ran", "waits cancelled"]

@@ -16,9 +16,7 @@ is decided once per run, so a plain ``ainvoke`` of a chain pays for none of it.
 from __future__ import annotations
 
 import asyncio
-import contextvars
-import types
-from collections.abc import Awaitable, Callable, Coroutine, Generator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 from warpgraph.errors import EmptyInputError, GraphRecursionError, ParentCommand
@@ -282,37 +280,26 @@ class Run:
         return updated, triggered, sends
 
 
-async def run_concurrently(coros: list[Coroutine[Any, Any, Any]]) -> list[Any]:
-    """Await ``coros`` concurrently; on the first failure cancel the rest and raise it.
+# Python 3.12+: a task that runs its coroutine at once, as the current task, until the
+# coroutine first waits; a node that never waits then finishes without a loop round trip.
+_EAGER_TASK: Callable[..., asyncio.Task[Any]] | None = getattr(asyncio, "eager_task_factory", None)
 
-    Each coroutine first runs *eagerly*, in its own copy of the context, until it
-    suspends: a node that never awaits anything finishes right there and costs no
-    asyncio task at all. Only coroutines that really wait get a task, which
-    resumes them where they stopped. The failure propagates with its own type (no
-    ExceptionGroup), as LangGraph's does.
+
+async def run_concurrently(coros: list[Coroutine[Any, Any, Any]]) -> list[Any]:
+    """Await ``coros`` as concurrent tasks; on the first failure cancel the rest and raise it.
+
+    Every coroutine gets its own task, so code in a node sees a task of its own
+    (``asyncio.timeout()`` and task groups bind to it). On Python 3.12+ the tasks
+    start eagerly. The failure propagates with its own type (no ExceptionGroup), as
+    LangGraph's does; siblings that already finished keep their results unused.
     """
     loop = asyncio.get_running_loop()
-    results: list[Any] = [None] * len(coros)
-    waiting: list[tuple[int, asyncio.Task[Any]]] = []
-    for index, coro in enumerate(coros):
-        ctx = contextvars.copy_context()
-        try:
-            yielded = ctx.run(coro.send, None)
-        except StopIteration as stop:
-            results[index] = stop.value
-            continue
-        except BaseException:
-            for later in coros[index + 1 :]:
-                later.close()  # never started: close so Python does not warn
-            await _cancel_all([task for _, task in waiting])
-            raise
-        waiting.append((index, loop.create_task(_resume(coro, yielded), context=ctx)))
-    if waiting:
-        tasks = [task for _, task in waiting]
-        await _wait_all_or_first_failure(tasks)
-        for index, task in waiting:
-            results[index] = task.result()
-    return results
+    if _EAGER_TASK is not None:
+        tasks = [_EAGER_TASK(loop, coro) for coro in coros]
+    else:
+        tasks = [loop.create_task(coro) for coro in coros]
+    await _wait_all_or_first_failure(tasks)
+    return [task.result() for task in tasks]
 
 
 async def _wait_all_or_first_failure(tasks: list[asyncio.Task[Any]]) -> None:
@@ -338,29 +325,3 @@ async def _cancel_all(tasks: list[asyncio.Task[Any]]) -> None:
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
-
-
-@types.coroutine
-def _resume(coro: Coroutine[Any, Any, Any], yielded: Any) -> Generator[Any, Any, Any]:
-    """Continue a coroutine that already ran up to its first suspension.
-
-    The task driving this generator waits on what the coroutine yielded (a
-    future, or None for a bare yield), then every value or exception it sends in
-    is passed on, exactly as ``yield from`` would after the first step.
-    """
-    while True:
-        try:
-            sent = yield yielded
-        except GeneratorExit:
-            coro.close()
-            raise
-        except BaseException as exc:
-            try:
-                yielded = coro.throw(exc)
-            except StopIteration as stop:
-                return stop.value
-        else:
-            try:
-                yielded = coro.send(sent)
-            except StopIteration as stop:
-                return stop.value
