@@ -277,14 +277,13 @@ async def test_a_malformed_run_or_step_timeout_is_refused(key: str) -> None:
         await three_steps(1.0).ainvoke({}, {key: -1})
 
 
-# Known engine bug (reported to the engine engineer): a multi-task step starts each node
-# eagerly in the *caller's* task, so `asyncio.timeout()` entered before the node's first
-# await binds to the run's task, and at its deadline cancels the whole run instead of
-# raising TimeoutError in the node. warpgraph's own `timeout=` does not depend on the
-# current task and is unaffected. Strict: this starts failing the day the bug is fixed.
-@pytest.mark.xfail(raises=asyncio.CancelledError, strict=True, reason="eager start, see above")
+# A regression test: when a multi-task step started its nodes eagerly in the caller's
+# task, `asyncio.timeout()` entered before a node's first await bound to the run's task
+# and cancelled the whole run at its deadline.
 @pytest.mark.virtual_time
-async def test_a_nodes_own_asyncio_timeout_in_a_parallel_step_stops_only_that_node() -> None:
+async def test_a_nodes_own_asyncio_timeout_in_a_parallel_step_stops_only_that_node(
+    vclock: VirtualClock,
+) -> None:
     class Pair(TypedDict, total=False):
         a: str
         b: str
@@ -307,3 +306,4 @@ async def test_a_nodes_own_asyncio_timeout_in_a_parallel_step_stops_only_that_no
     builder.add_edge(START, "a")
     builder.add_edge(START, "b")
     assert await builder.compile().ainvoke({}) == {"a": "timed out", "b": "ok"}
+    assert vclock.now() == 2.0

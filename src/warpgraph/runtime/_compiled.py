@@ -109,7 +109,10 @@ class CompiledGraph:
                 observer=observer,
                 pace=pace,
             )
-            timeouts = run_timeouts(cfg, self.step_timeout)  # controls (issue 6)
+            # Step/run timeouts (controls, issue 6); a config of only the defaults has none.
+            timeouts = None
+            if (config and len(cfg) > 2) or self.step_timeout is not None:
+                timeouts = run_timeouts(cfg, self.step_timeout)
             if timeouts is not None:
                 work = (
                     run.execute(data) if observer is None else self._observed(run, observer, data)
@@ -374,7 +377,10 @@ def _prepare_config(config: dict[str, Any] | None) -> dict[str, Any]:
         )
     if "configurable" not in cfg:
         cfg["configurable"] = {}
-    check_controls(cfg)  # misplaced limits, malformed timeouts (controls, issue 6)
+    # Misplaced limits, malformed timeouts (controls, issue 6). A config holding only the
+    # two defaults set above has nothing to check: skip the call on the hot path.
+    if config and (len(cfg) > 2 or cfg["configurable"]):
+        check_controls(cfg)
     return cfg
 
 
