@@ -94,14 +94,17 @@ async def test_six_one_second_send_tasks_with_max_concurrency_two_finish_at_thre
     assert sorted(span.start for span in graph_trace.spans("work")) == [0, 0, 1, 1, 2, 2]
 
 
-async def test_max_concurrency_inside_configurable_is_refused_with_where_it_belongs() -> None:
+@pytest.mark.parametrize("key", ["max_concurrency", "recursion_limit", "step_timeout"])
+async def test_a_control_key_inside_configurable_is_refused_with_where_it_belongs(
+    key: str,
+) -> None:
     with pytest.raises(
         ValueError,
-        match=r"^config\['configurable'\]\['max_concurrency'\] has no effect \(LangGraph "
+        match=rf"^config\['configurable'\]\['{key}'\] has no effect \(LangGraph "
         r"silently ignores it there\); move it to the top level of the config: "
-        r"config=\{'max_concurrency': 2, \.\.\.\}$",
+        rf"config=\{{'{key}': 2, \.\.\.\}}$",
     ):
-        await fan_out().ainvoke({"items": [1]}, {"configurable": {"max_concurrency": 2}})
+        await fan_out().ainvoke({"items": [1]}, {"configurable": {key: 2}})
 
 
 # -- max_concurrency per node --------------------------------------------------------------
@@ -214,3 +217,39 @@ async def test_a_limiter_given_to_two_nodes_caps_them_together(vclock: VirtualCl
     builder.add_edge(START, "b")
     assert await builder.compile().ainvoke({}) == {"prompt": "a", "answer": "b"}
     assert vclock.now() == 2.0
+
+
+@pytest.mark.virtual_time
+async def test_a_node_limit_serializes_sync_nodes_running_in_worker_threads(
+    vclock: VirtualClock, graph_trace: Trace
+) -> None:
+    def work(arg: dict[str, int]) -> dict[str, Any]:
+        vclock.sleep(1.0)  # a worker thread waiting on the virtual clock
+        return {"done": [arg["item"]]}
+
+    builder = StateGraph(Items)
+    builder.add_node("work", work, max_concurrency=1)
+    builder.add_conditional_edges(START, lambda s: [Send("work", {"item": i}) for i in s["items"]])
+    result = await builder.compile().ainvoke({"items": [1, 2, 3]})
+    assert sorted(result["done"]) == [1, 2, 3]
+    assert vclock.now() == 3.0
+    graph_trace.assert_max_concurrency(1)
+
+
+@pytest.mark.virtual_time
+async def test_one_limiter_paces_an_abatch_of_ten_thousand_inputs(vclock: VirtualClock) -> None:
+    provider = Limiter(100)
+    llm = FakeLLM(latency=1.0)
+
+    async def ask(state: Prompt) -> dict[str, Any]:
+        async with provider:
+            message = await llm.ainvoke(state["prompt"])
+        return {"answer": message.content}
+
+    builder = StateGraph(Prompt)
+    builder.add_node("ask", ask)
+    builder.add_edge(START, "ask")
+    results = await builder.compile().abatch([{"prompt": f"q{i}"} for i in range(10_000)])
+    assert len(results) == 10_000
+    assert vclock.now() == 100.0
+    assert provider.peak == 100
