@@ -118,7 +118,6 @@ class Run:
         # until the next step's inputs are built, as LangGraph emits them with the
         # next checkpoint: an input that fails validation hides the step before it.
         held: list[tuple[str, Any]] = []
-        record = self.trail.append  # the trajectory of planned steps (issue 6)
         while True:
             step += 1
             if queued is not None:
@@ -126,7 +125,8 @@ class Run:
             else:
                 pull, pushes = plan_step(program, triggered, sends, deferred)
                 # A queued step needs no entry: it is its predecessor's successor (issue 6).
-                record((step, pull, pushes))
+                if pull or pushes:
+                    self.trail.append((step, pull, pushes))
             if sink is not None:
                 inputs = [node.make_input(values) for node in pull]
                 await self._flush(held)
