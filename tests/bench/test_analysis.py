@@ -138,3 +138,19 @@ def test_a_rule_that_matches_nothing_is_reported(results: list[Result]) -> None:
         "--graph-bench-fail overhead_per_fish:10%: no warpgraph benchmark with that metric or "
         "workload was compared with the baseline"
     ]
+
+
+def test_the_report_reads_scheduler_then_throughput_then_agents_whatever_ran_first(
+    results: list[Result],
+) -> None:
+    from warpgraph.bench._session import canonical_order
+
+    shuffled = list(reversed(results))
+
+    ordered = canonical_order(shuffled)
+
+    groups = list(dict.fromkeys(r.group for r in ordered))
+    assert groups == ["scheduler", "throughput"]
+    first = [(r.workload, r.size, r.peer) for r in ordered[:3]]
+    assert first == [("compile", 10, "warpgraph"), ("compile", 10, "langgraph"),
+                     ("compile", 100, "warpgraph")]  # fmt: skip

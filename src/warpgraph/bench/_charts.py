@@ -119,6 +119,11 @@ def ratio_chart(rows: Sequence[Row]) -> str:
     right.set_title(
         "warpgraph ÷ asyncio floor (target ≤ 2× on fan-out, map-reduce)", loc="left", fontsize=10
     )
+    # Ratios are multiplicative, and span 0.5x to 500x: log axes keep both ends legible.
+    left.set_xscale("log")
+    left.set_xlim(1, max([*vs_langgraph, LANGGRAPH_FACTOR]) * 3)
+    right.set_xscale("log")
+    right.set_xlim(0.25, max([*vs_floor, 2.0]) * 3)
     left.set_yticks(positions, labels)
     left.invert_yaxis()
     for axes, values in ((left, vs_langgraph), (right, vs_floor)):

@@ -66,7 +66,7 @@ def _figure(key: str, svg: str, caption: str) -> str:
 def _cost_charts(results: Sequence[Result]) -> str:
     workloads: dict[str, list[Result]] = {}
     for result in results:
-        if result.group == "scheduler":
+        if result.group in ("scheduler", "agents"):
             workloads.setdefault(result.workload, []).append(result)
     figures = [
         _figure(

@@ -201,6 +201,7 @@ class BenchSession:
         from warpgraph.bench._report_html import render_html
         from warpgraph.bench._report_md import render_markdown
 
+        self.results = canonical_order(self.results)
         baseline = self.baseline.results if self.baseline is not None else []
         self.analysis = analyse(self.results, baseline, self.settings.rules)
         report = Report(
@@ -225,3 +226,20 @@ class BenchSession:
         html_path.write_text(render_html(report, self.analysis), "utf-8")
         self.written = [json_path, md_path, html_path]
         return self.analysis
+
+
+_GROUPS = ("scheduler", "throughput", "agents")
+
+
+def canonical_order(results: list[Result]) -> list[Result]:
+    """Results in reading order: scheduler, throughput, agents, then the user's; within a
+    group, workloads in the order they ran, then by size and peer."""
+    workloads = list(dict.fromkeys(r.workload for r in results))
+    peers = {peer: i for i, peer in enumerate(PEERS)}
+
+    def key(result: Result) -> tuple[int, int, int, int]:
+        group = _GROUPS.index(result.group) if result.group in _GROUPS else len(_GROUPS)
+        return (group, workloads.index(result.workload), result.size,
+                peers.get(result.peer, len(peers)))  # fmt: skip
+
+    return sorted(results, key=key)
