@@ -211,3 +211,12 @@ async def test_amap_refuses_a_window_that_is_not_a_positive_int() -> None:
     ):
         async for _ in doubler([]).amap([{"n": 1}], max_in_flight=0):
             pass
+
+
+async def test_abatch_as_completed_refuses_one_config_per_input() -> None:
+    with pytest.raises(
+        TypeError,
+        match=r"^abatch_as_completed\(\) takes one config dict for all inputs; for one "
+        r"config per input use abatch\(inputs, \[config, \.\.\.\]\)$",
+    ):
+        doubler([]).abatch_as_completed([{"n": 1}], [{}])  # type: ignore[arg-type]

@@ -293,6 +293,11 @@ class CompiledGraph:
         context: Any = None,
     ) -> AsyncIterator[tuple[int, Any]]:
         """LangGraph's ``abatch_as_completed``: ``(index, result)`` as each run finishes."""
+        if config is not None and not isinstance(config, dict):
+            raise TypeError(
+                "abatch_as_completed() takes one config dict for all inputs; for one config "
+                "per input use abatch(inputs, [config, ...])"
+            )
         cfg = _batch_configs(config, len(inputs))[0] if inputs else dict(config or {})
         return amap(
             self,
