@@ -192,6 +192,28 @@ def arrivals_at_a_waiting_edge_in_the_step_it_fires_do_not_carry_over(lib: Lib) 
     return g.compile()
 
 
+# The barrier into deferred "d" is complete after step 1 and waits for the run to
+# quiet down; "a" arriving again meanwhile is not remembered, so when "d" sends "b"
+# round once more, "b" alone does not complete the barrier a second time.
+@case(
+    input={"x": 0},
+    expect={"x": 0, "log": ["a", "b", "c", "a", "c", "d", "b"]},
+    also=EVERY_STREAM,
+)
+def a_deferred_waiting_edge_forgets_arrivals_while_it_waits_to_run(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    for name in "abc":
+        g.add_node(name, append(name))
+    g.add_node("d", append("d"), defer=True)
+    g.add_edge(lib.START, "a")
+    g.add_edge(lib.START, "b")
+    g.add_edge("a", "c")
+    g.add_conditional_edges("c", lambda state: "a" if state["log"].count("a") < 2 else lib.END)
+    g.add_edge(["a", "b"], "d")
+    g.add_conditional_edges("d", lambda state: "b" if state["log"].count("d") < 2 else lib.END)
+    return g.compile()
+
+
 # LangGraph holds a deferred node back only while *edge-triggered* nodes remain:
 # pending Send tasks do not count, so here "d" runs in the same step as the Send to "b".
 @case(input={"x": 0}, expect={"x": 0, "log": ["a", "d", "b"]}, also=EVERY_STREAM)

@@ -18,6 +18,11 @@ import langgraph.runtime
 import langgraph.types
 from langgraph.config import get_stream_writer
 
+#: LangGraph's async runner drops queued task coroutines without awaiting them when a
+#: node fails under ``max_concurrency``; Python then warns from the coroutine's
+#: finaliser. This filter silences exactly that oracle-side warning, nothing of ours.
+LANGGRAPH_UNAWAITED = "ignore:coroutine 'arun_with_retry' was never awaited:RuntimeWarning"
+
 
 @dataclass(frozen=True)
 class Lib:

@@ -63,6 +63,10 @@ class NodeSpec:
     defer: bool
     yields: int  # async nodes give the loop this many turns, to shuffle completion order
     fails_at: int | None  # raise NodeFailure when total % 4 equals this
+    #: in a subgraph: return Command(graph=PARENT, goto=...) to these parent nodes
+    parent_goto: tuple[str, ...] | None = None
+    #: the node is this graph, compiled (same state schema), instead of a function
+    subgraph: "GraphSpec | None" = None
 
 
 #: An outcome of a routing function: ("name", n) | ("names", (n, ...)) |
@@ -94,7 +98,11 @@ class GraphSpec:
 
     @property
     def is_async(self) -> bool:
-        return any(n.is_async for n in self.nodes) or any(b.is_async for b in self.branches)
+        return (
+            any(n.is_async for n in self.nodes)
+            or any(b.is_async for b in self.branches)
+            or any(n.subgraph.is_async for n in self.nodes if n.subgraph is not None)
+        )
 
     def as_case(self) -> Case:
         checks = ("invoke", "updates", "values")
@@ -138,6 +146,9 @@ def _node(spec: NodeSpec, lib: Lib) -> Callable[[Any], Any]:
         return lib.END if goto == END else goto
 
     def result(state: Any) -> Any:
+        if spec.parent_goto is not None:
+            goto = list(spec.parent_goto)
+            return lib.Command(graph=lib.Command.PARENT, goto=goto, update=update(state))
         if spec.goto is None:
             return update(state)
         return lib.Command(goto=[target(g) for g in spec.goto], update=update(state))
@@ -196,7 +207,8 @@ def build(spec: GraphSpec, lib: Lib) -> Any:
     """The graph ``spec`` describes, built with ``lib``."""
     g = lib.StateGraph(RandomState)
     for node in spec.nodes:
-        g.add_node(node.name, _node(node, lib), defer=node.defer)
+        runnable = _node(node, lib) if node.subgraph is None else build(node.subgraph, lib)
+        g.add_node(node.name, runnable, defer=node.defer)
     for name in spec.entry:
         g.add_edge(lib.START, name)
     for source, target in spec.edges:
@@ -210,12 +222,18 @@ def build(spec: GraphSpec, lib: Lib) -> Any:
 
 
 @st.composite
-def graph_specs(draw: st.DrawFn, max_nodes: int = 6) -> GraphSpec:
-    """Random ``GraphSpec``s; see the module docstring for what they contain."""
+def graph_specs(
+    draw: st.DrawFn, max_nodes: int = 6, parent_names: list[str] | None = None
+) -> GraphSpec:
+    """Random ``GraphSpec``s; see the module docstring for what they contain.
+
+    With ``parent_names`` the spec is a subgraph's: its nodes are named ``s0``...,
+    none of them raises, and one may send ``Command.PARENT`` to a parent node.
+    """
     count = draw(st.integers(1, max_nodes))
     # half the graphs are all-sync, so the sync API gets its share of examples
     may_be_async = draw(st.booleans())
-    names = [f"n{i}" for i in range(count)]
+    names = [f"{'n' if parent_names is None else 's'}{i}" for i in range(count)]
     targets = st.sampled_from([*names, END])
 
     # which nodes send (by branch or Command) decides which nodes may be sent to
@@ -236,11 +254,24 @@ def graph_specs(draw: st.DrawFn, max_nodes: int = 6) -> GraphSpec:
         draw(_nodes(name, _later(names, i), may_be_async, send_targets if name in senders else []))
         for i, name in enumerate(names)
     ]
-    # at most one node may raise: with two, which error surfaces first is a race
-    failing = draw(st.none() | st.sampled_from(names))
-    if failing is not None:
-        index = names.index(failing)
-        nodes[index] = dataclasses.replace(nodes[index], fails_at=draw(st.integers(0, 3)))
+    if parent_names is None:
+        # at most one source of errors, a raising node or a subgraph (which may hit
+        # the recursion limit, or escalate): with two, which surfaces first is a race
+        failing = draw(st.none() | st.sampled_from(names))
+        if failing is not None:
+            index = names.index(failing)
+            nodes[index] = dataclasses.replace(nodes[index], fails_at=draw(st.integers(0, 3)))
+        else:
+            nodes = draw(_with_subgraph(nodes, send_targets))
+    else:
+        # one node, never run as several Send tasks at once, may escalate to the parent
+        escalating = draw(
+            st.none() | st.sampled_from([n for n in names if n not in send_targets] or names)
+        )
+        if escalating is not None and escalating not in send_targets:
+            index = names.index(escalating)
+            goto = draw(st.lists(st.sampled_from(parent_names), min_size=1, max_size=2).map(tuple))
+            nodes[index] = dataclasses.replace(nodes[index], parent_goto=goto)
     # plain edges and Command gotos point forward (or to END), so loops come from
     # conditional edges, whose state-dependent choice often leaves the loop
     edges = draw(
@@ -267,6 +298,25 @@ def graph_specs(draw: st.DrawFn, max_nodes: int = 6) -> GraphSpec:
         start_v0=draw(st.none() | st.integers(0, 3)),
         extra_check=draw(st.none() | st.sampled_from(["multi", "tasks", "debug"])),
     )
+
+
+@st.composite
+def _with_subgraph(
+    draw: st.DrawFn, nodes: list[NodeSpec], send_targets: list[str]
+) -> list[NodeSpec]:
+    """``nodes``, one of which may be replaced by a compiled subgraph of 1-3 nodes."""
+    if draw(st.integers(0, 2)) != 0:
+        return nodes
+    index = draw(st.integers(0, len(nodes) - 1))
+    parents = [n.name for n in nodes]
+    sub = draw(graph_specs(max_nodes=3, parent_names=parents))
+    if nodes[index].name in send_targets:
+        # several Send tasks of one subgraph escalating at once would race
+        sub = dataclasses.replace(
+            sub, nodes=tuple(dataclasses.replace(n, parent_goto=None) for n in sub.nodes)
+        )
+    nodes[index] = dataclasses.replace(nodes[index], subgraph=sub, goto=None, fails_at=None)
+    return nodes
 
 
 def _later(names: list[str], index: int) -> st.SearchStrategy[str]:

@@ -18,8 +18,11 @@ from . import (  # noqa: F401  (importing a case module registers its cases)
     _cases_subgraph,
 )
 from ._case import CASES, Case
+from ._libs import LANGGRAPH_UNAWAITED
 from ._normalize import Raised, canon
 from ._runner import Oracle, mismatches, observe_oracle
+
+pytestmark = pytest.mark.filterwarnings(LANGGRAPH_UNAWAITED)
 
 
 def pinned_form(result: Any) -> Any:

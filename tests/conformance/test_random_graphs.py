@@ -7,26 +7,35 @@ error class. Graphs with async nodes or routers run through the async API.
 Settings come from a hypothesis profile chosen by ``WARPGRAPH_CONFORMANCE_PROFILE``:
 
 * ``ci`` (default): 200 examples, derandomized (the same examples on every run),
-  no deadline (timings on a shared machine are noisy) and no example database;
+  no deadline (timings on a shared machine are noisy), no example database, and no
+  shrinking: shrinking a failure can take minutes, so CI reports the example as found;
+* ``shrink``: the same examples, and a failure is shrunk to a minimal graph: run this
+  to debug a CI failure;
 * ``deep``: 2000 random examples with the database on, for hunting by hand.
 """
 
 import os
 
-from hypothesis import HealthCheck, given, note, settings
+import pytest
+from hypothesis import HealthCheck, Phase, given, note, settings
 
+from ._libs import LANGGRAPH_UNAWAITED
 from ._random_graphs import GraphSpec, graph_specs
 from ._runner import mismatches
 
-settings.register_profile(
-    "conformance-ci",
+pytestmark = pytest.mark.filterwarnings(LANGGRAPH_UNAWAITED)
+
+CI = settings(
     max_examples=200,
     derandomize=True,
     deadline=None,
     database=None,
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
 )
+settings.register_profile("conformance-ci", CI)
+settings.register_profile("conformance-shrink", CI, phases=list(Phase))
 settings.register_profile(
     "conformance-deep",
     max_examples=2000,
@@ -41,4 +50,5 @@ PROFILE = "conformance-" + os.environ.get("WARPGRAPH_CONFORMANCE_PROFILE", "ci")
 def test_random_graphs_behave_as_on_langgraph(spec: GraphSpec) -> None:
     note(f"graph spec: {spec!r}")
     reports = mismatches(spec.as_case())
-    assert not reports, "warpgraph differs from LangGraph:\n\n" + "\n\n".join(reports)
+    hint = "(WARPGRAPH_CONFORMANCE_PROFILE=shrink finds a minimal graph that fails)"
+    assert not reports, f"warpgraph differs from LangGraph {hint}:\n\n" + "\n\n".join(reports)
