@@ -99,6 +99,57 @@ def test_langgraph_carries_on_where_warpgraph_raises_a_clear_error(
         build(wg).invoke({"x": 0})
 
 
+def value_missing_from_path_map(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("a", append("a"))
+    g.add_node("b", append("b"))
+    g.add_edge(lib.START, "a")
+    g.add_conditional_edges("a", lambda state: "unmapped", {"go": "b"})
+    return g.compile()
+
+
+def command_parent_outside_a_subgraph(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("a", lambda state: lib.Command(graph=lib.Command.PARENT, goto="b"))
+    g.add_node("b", append("b"))
+    g.add_edge(lib.START, "a")
+    return g.compile()
+
+
+RAISED_DIFFERENTLY: list[tuple[Callable[[Lib], Any], str, str]] = [
+    (
+        value_missing_from_path_map,
+        "KeyError",
+        "Conditional edge 'condition' of 'a' returned 'unmapped', which is not in its "
+        "path_map ['go']; return one of those keys or add it to the path_map",
+    ),
+    (
+        command_parent_outside_a_subgraph,
+        # LangGraph's internal bubble-up exception escapes to the caller
+        "ParentCommand",
+        "A node of graph 'LangGraph' returned Command(graph=Command.PARENT), but the graph "
+        "is not running as a subgraph; drop graph=Command.PARENT",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("build", "langgraph_error", "message"),
+    RAISED_DIFFERENTLY,
+    ids=[build.__name__ for build, _, _ in RAISED_DIFFERENTLY],
+)
+def test_where_langgraph_raises_an_unhelpful_error_warpgraph_explains(
+    build: Callable[[Lib], Any], langgraph_error: str, message: str
+) -> None:
+    with pytest.raises(Exception) as raised:  # noqa: PT011  (the class is checked by name)
+        build(LG).invoke({"x": 0})
+    assert type(raised.value).__name__ == langgraph_error
+
+    wg = load_wg()
+    with pytest.raises(wg.InvalidUpdateError, match=rf"^{re.escape(message)}$"):
+        build(wg).invoke({"x": 0})
+
+
 def async_node(lib: Lib) -> Any:
     g = lib.StateGraph(Log)
     g.add_node("a", append_async("a", yields=1))
