@@ -129,7 +129,7 @@ def fail_at(name: str, error: Exception) -> Any:
     return node
 
 
-@case(input={"x": 0}, raises="KeyError", same_message=True, also=("multi",))
+@case(input={"x": 0}, raises="KeyError", same_message=True, also=("multi", "tasks", "debug"))
 def a_node_error_propagates_with_its_own_type_and_message(lib: Lib) -> Any:
     g = lib.StateGraph(Log)
     g.add_node("ok", increment("ok"))
@@ -139,7 +139,13 @@ def a_node_error_propagates_with_its_own_type_and_message(lib: Lib) -> Any:
     return g.compile()
 
 
-@case(input={"x": 0}, raises="NodeFailure", same_message=True, async_only=True, also=("multi",))
+@case(
+    input={"x": 0},
+    raises="NodeFailure",
+    same_message=True,
+    async_only=True,
+    also=("multi", "tasks", "debug"),
+)
 def a_failing_node_among_parallel_siblings_raises_its_own_error(lib: Lib) -> Any:
     g = lib.StateGraph(Log)
     g.add_node("start", append_async("start"))

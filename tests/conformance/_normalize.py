@@ -161,16 +161,17 @@ def segments_split_by(
     chunks: Sequence[Any],
     starts_segment: Callable[[Any, Any], bool],
     *,
-    drop_last: bool,
+    drop_last: Callable[[list[Any]], bool] | None = None,
     rank: Callable[[Any], int] = lambda chunk: 0,
 ) -> list[list[Any]]:
     """Cut a stream where ``starts_segment(chunk, previous)`` holds; sort each segment.
 
     Used for ``["updates", "values"]`` (a ``values`` chunk closes each step) and the
-    ``tasks`` stream (a task start after a task result opens a step). ``drop_last``
-    drops the last segment: after a node raised, which siblings of the failing task
-    finished or were cancelled is a race. ``rank`` orders kinds of chunk inside a
-    segment (task starts before task results), ties broken by ``sort_key``.
+    ``tasks`` stream (a task start after a task result opens a step). The last
+    segment is dropped when ``drop_last(segment)`` holds: after a node raised beside
+    siblings, which of them finished or were cancelled is a race. ``rank`` orders
+    kinds of chunk inside a segment (task starts before task results), ties broken
+    by ``sort_key``.
     """
     out: list[list[Any]] = []
     previous: Any = None
@@ -179,6 +180,6 @@ def segments_split_by(
             out.append([])
         out[-1].append(chunk)
         previous = chunk
-    if drop_last and out:
+    if drop_last is not None and out and drop_last(out[-1]):
         out.pop()
     return [sorted(segment, key=lambda c: (rank(c), sort_key(c))) for segment in out]

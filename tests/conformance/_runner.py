@@ -208,10 +208,13 @@ def normalize(case: Case, raw: dict[str, Any], sizes: dict[str, list[int]]) -> d
             # last values chunk): which siblings finished first is a race
             while failed and chunks and chunks[-1][0] != "values":
                 chunks.pop()
-            body = segments_split_by(chunks, _after_values, drop_last=False, rank=_values_last)
+            body = segments_split_by(chunks, _after_values, rank=_values_last)
         elif check == "tasks":
             body = segments_split_by(
-                chunks, _start_after_result, drop_last=failed, rank=_results_last
+                chunks,
+                _start_after_result,
+                drop_last=_several_tasks if failed else None,
+                rank=_results_last,
             )
         elif check == "debug":
             body = _debug_by_step(chunks, drop_last=failed)
@@ -241,14 +244,19 @@ def _start_after_result(chunk: Any, previous: Any) -> bool:
     return _is_task_start(chunk) and not _is_task_start(previous)
 
 
+def _several_tasks(segment: list[Any]) -> bool:
+    """Whether a step of the ``tasks`` stream started more than one task."""
+    return sum(map(_is_task_start, segment)) > 1
+
+
 def _debug_by_step(chunks: list[Any], *, drop_last: bool) -> list[Any]:
+    """Debug events grouped by their step; with ``drop_last``, a last step of several
+    tasks is dropped (after a node raised beside siblings, their results race)."""
     # steps should be ints; anything else still sorts, and then fails to compare
     steps = sorted(
         {c.get("step") for c in chunks if isinstance(c, dict)},
         key=lambda s: (type(s).__name__, s if isinstance(s, int) else repr(s)),
     )
-    if drop_last and steps:
-        steps.pop()
     grouped = [
         sorted(
             (c for c in chunks if isinstance(c, dict) and c.get("step") == s),
@@ -256,6 +264,8 @@ def _debug_by_step(chunks: list[Any], *, drop_last: bool) -> list[Any]:
         )
         for s in steps
     ]
+    if drop_last and grouped and sum(c.get("type") == "task" for c in grouped[-1]) > 1:
+        grouped.pop()
     return grouped + [c for c in chunks if not isinstance(c, dict)]
 
 
