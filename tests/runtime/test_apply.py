@@ -102,12 +102,16 @@ def test_a_waiting_edge_fires_once_all_sources_finished_across_steps() -> None:
     join = Barrier(0, frozenset({"a", "b"}), "j", "join:a+b:j")
     a = NodeSpec("a", print, False, barriers=(join,))
     b = NodeSpec("b", print, False, barriers=(join,))
-    prog = program(a, b, NodeSpec("j", print, False))
+    prog = program(a, b, NodeSpec("j", print, False, joins=(join,)))
     seen: list[set[str]] = [set()]
     assert route(prog, [(a, (), ())], seen) == (set(), [])
     assert seen == [{"a"}]
     assert route(prog, [(b, (), ())], seen) == ({"j"}, [])
-    assert seen == [set()]  # and it starts over
+    assert seen == [{"a", "b"}]  # full until j runs
+    assert route(prog, [(a, (), ())], seen) == (set(), [])  # an arrival now changes nothing
+    j = prog.nodes["j"]
+    assert route(prog, [(j, (), ())], seen, ran=[j]) == (set(), [])
+    assert seen == [set()]  # j ran: it starts over
 
 
 def test_routing_collects_edges_gotos_and_sends_in_apply_order() -> None:
@@ -142,8 +146,10 @@ def test_arrivals_in_the_step_a_waiting_edge_fires_do_not_carry_over() -> None:
     join = Barrier(0, frozenset({"a", "b"}), "j", "join:a+b:j")
     a = NodeSpec("a", print, False, barriers=(join,))
     b = NodeSpec("b", print, False, barriers=(join,))
-    prog = program(a, b, NodeSpec("j", print, False))
+    prog = program(a, b, NodeSpec("j", print, False, joins=(join,)))
     seen: list[set[str]] = [{"b"}]  # b arrived in an earlier step
     assert route(prog, [(a, (), ()), (b, (), ())], seen) == ({"j"}, [])
-    assert seen == [set()]  # b's second arrival was absorbed by the firing
-    assert route(prog, [(a, (), ()), (NodeSpec("x", print, False), (), ())], seen) == (set(), [])
+    j = prog.nodes["j"]
+    route(prog, [(j, (), ())], seen, ran=[j])  # j runs and consumes the waiting edge
+    assert seen == [set()]  # b's second arrival did not carry over
+    assert route(prog, [(a, (), ())], seen) == (set(), [])

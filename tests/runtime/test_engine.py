@@ -416,3 +416,26 @@ async def test_a_task_failing_at_once_still_lets_its_siblings_start_then_cancels
         await g.compile().ainvoke({})
     assert log[:2] == ["fails", "waits started"]
     assert sorted(log[2:]) == ["sync ran", "waits cancelled"]
+
+
+def test_a_node_returning_a_send_routes_like_a_goto() -> None:
+    g = StateGraph(Log)
+    g.add_node("a", lambda s: Send("w", "payload"))
+    g.add_node("w", lambda arg: {"log": [arg]})
+    g.add_edge(START, "a")
+    assert list(g.compile().stream({})) == [{"a": None}, {"w": {"log": ["payload"]}}]
+
+
+def test_a_list_with_commands_applies_its_commands_and_dicts_and_ignores_the_rest() -> None:
+    g = StateGraph(Log)
+    g.add_node("a", lambda s: [Send("w", 1), Command(update={"x": 3}), {"log": ["d"]}])
+    g.add_node("w", lambda arg: {"log": ["never"]})
+    g.add_edge(START, "a")
+    assert list(g.compile().stream({})) == [{"a": {"x": 3, "log": ["d"]}}]
+
+
+def test_a_command_prints_only_its_given_fields_as_langgraphs_does() -> None:
+    assert repr(Command(goto="b")) == "Command(goto='b')"
+    assert repr(Command(update={"x": 1}, goto=[Send("a", 1)])) == (
+        "Command(update={'x': 1}, goto=[Send(node='a', arg=1)])"
+    )

@@ -49,7 +49,14 @@ def compile_graph(builder: StateGraph[Any], name: str) -> CompiledGraph:
         for n, d in builder.nodes.items()
     }
     for spec in nodes.values():
-        spec.fast = spec.simple and spec.is_async and not spec.kwargs and not spec.is_subgraph
+        spec.joins = tuple(b for b in barriers if b.target == spec.name)
+        spec.fast = (
+            spec.simple
+            and spec.is_async
+            and not spec.kwargs
+            and not spec.is_subgraph
+            and not spec.joins  # running it consumes its waiting edges: the general path
+        )
         if len(spec.edges) == 1 and not nodes[spec.edges[0]].defer:
             spec.successor = nodes[spec.edges[0]]
     start = NodeSpec(

@@ -108,31 +108,37 @@ def route(
     program: Program,
     finished: Iterable[tuple[NodeSpec, Sequence[str], Sequence[Send]]],
     barrier_seen: list[set[str]],
+    ran: Iterable[NodeSpec] = (),
 ) -> tuple[set[str], list[Send]]:
     """Who is triggered by ``finished`` tasks (in apply order): node names and Sends.
 
     Each item is (node, extra targets from branches and Command.goto, Sends).
-    ``barrier_seen`` (one set per waiting edge) is updated in place: a waiting edge
-    fires once all its sources are seen, then starts over.
+    ``barrier_seen`` (one set per waiting edge) is updated in place, as LangGraph's
+    barrier channels behave: a new arrival is recorded; a waiting edge whose sources
+    have all arrived fires when the last one arrives; it stays full (further
+    arrivals change nothing) until a node task of its target runs (``ran``, the
+    step's node tasks) and consumes it.
     """
+    for node in ran:
+        for barrier in node.joins:
+            seen = barrier_seen[barrier.index]
+            if seen == barrier.sources:
+                seen.clear()
     triggered: set[str] = set()
     sends: list[Send] = []
-    arrived: list[Barrier] = []
+    changed: list[Barrier] = []
     for node, gotos, node_sends in finished:
         triggered.update(node.edges)
         triggered.update(gotos)
         sends.extend(node_sends)
         for barrier in node.barriers:
-            barrier_seen[barrier.index].add(node.name)
-            arrived.append(barrier)
-    # Checked once the whole step arrived: a barrier that fires forgets every arrival,
-    # including those of this step beyond its sources' first (LangGraph's behaviour).
-    for barrier in arrived:
-        seen = barrier_seen[barrier.index]
-        if seen == barrier.sources:
-            seen.clear()
-            if barrier.target in program.nodes:  # a waiting edge into END fires nothing
-                triggered.add(barrier.target)
+            seen = barrier_seen[barrier.index]
+            if node.name not in seen:
+                seen.add(node.name)
+                changed.append(barrier)
+    for barrier in changed:
+        if barrier_seen[barrier.index] == barrier.sources and barrier.target in program.nodes:
+            triggered.add(barrier.target)  # (a waiting edge into END fires nothing)
     return triggered, sends
 
 

@@ -14,7 +14,6 @@ import asyncio
 import contextvars
 import functools
 import inspect
-import itertools
 import random
 import uuid
 from collections.abc import Sequence
@@ -26,6 +25,7 @@ from warpgraph.runtime import _events as ev
 from warpgraph.runtime._apply import apply_writes
 from warpgraph.runtime._context import Runtime
 from warpgraph.runtime._limits import run_limited
+from warpgraph.runtime._observer import Observer, Span, now
 from warpgraph.runtime._program import Branch, NodeSpec, Program
 from warpgraph.runtime._retry import retry_delay, should_retry
 from warpgraph.runtime._types import END, Command, Send
@@ -35,80 +35,6 @@ __all__ = ["Observer", "TaskCaller"]
 _NO_SENDS: tuple[Send, ...] = ()
 _NO_GOTOS: tuple[str, ...] = ()
 Outcome = tuple[Sequence[tuple[str, Any]], Sequence[str], Sequence[Send]]
-
-
-class Observer:
-    """Emits a run's events to its subscribers (exists only when there are some)."""
-
-    __slots__ = ("_ids", "run_id", "subscribers")
-
-    def __init__(self, subscribers: tuple[ev.Subscriber, ...]) -> None:
-        self.subscribers = subscribers
-        self.run_id = uuid.uuid4().hex
-        self._ids = itertools.count(1)
-
-    def new_task_id(self, step: int) -> str:
-        return f"{self.run_id}:{step}:{next(self._ids)}"
-
-    def emit(self, event: ev.Event) -> None:
-        ev.emit(self.subscribers, event)
-
-
-def _now() -> float:
-    return asyncio.get_running_loop().time()
-
-
-_Tokens = tuple[contextvars.Token[tuple[ev.Subscriber, ...]], contextvars.Token[Any]]
-
-
-class _Span:
-    """One observed task: emits its attempts and scopes the context code inside sees."""
-
-    __slots__ = ("node", "observer", "send_index", "step", "task_id")
-
-    def __init__(
-        self, observer: Observer, task_id: str, node: str, step: int, send_index: int | None
-    ) -> None:
-        self.observer = observer
-        self.task_id = task_id
-        self.node = node
-        self.step = step
-        self.send_index = send_index
-
-    def start(self, attempt: int) -> _Tokens:
-        """Emit TaskStarted; make the run's subscribers and this task visible to the node."""
-        o = self.observer
-        o.emit(
-            ev.TaskStarted(
-                o.run_id, self.task_id, self.node, self.step, self.send_index, attempt, _now()
-            )
-        )
-        return (
-            ev._subscribers.set(o.subscribers),
-            ev._current_task.set(ev.TaskContext(o.run_id, self.task_id, self.node)),
-        )
-
-    def finish(
-        self, attempt: int, tokens: _Tokens | None, status: ev.Status, error: BaseException | None
-    ) -> None:
-        """Restore the context the attempt changed, then emit TaskFinished."""
-        if tokens is not None:
-            ev._current_task.reset(tokens[1])
-            ev._subscribers.reset(tokens[0])
-        o = self.observer
-        o.emit(
-            ev.TaskFinished(
-                o.run_id,
-                self.task_id,
-                self.node,
-                self.step,
-                self.send_index,
-                attempt,
-                _now(),
-                status,
-                error,
-            )
-        )
 
 
 class TaskCaller:
@@ -167,11 +93,11 @@ class TaskCaller:
     def start_step(self, step: int, pull: Sequence[NodeSpec], push: Sequence[NodeSpec]) -> None:
         if self.observer is not None:
             names = tuple(n.name for n in pull) + tuple(n.name for n in push)
-            self.observer.emit(ev.StepStarted(self.observer.run_id, step, _now(), names))
+            self.observer.emit(ev.StepStarted(self.observer.run_id, step, now(), names))
 
     def finish_step(self, step: int) -> None:
         if self.observer is not None:
-            self.observer.emit(ev.StepFinished(self.observer.run_id, step, _now()))
+            self.observer.emit(ev.StepFinished(self.observer.run_id, step, now()))
 
     async def run_one(self, node: NodeSpec, step: int, arg: Any) -> Outcome:
         """The only task of its step: awaited directly, no asyncio task created."""
@@ -198,18 +124,24 @@ class TaskCaller:
         self, node: NodeSpec, arg: Any, send_index: int | None, step: int, task_id: str
     ) -> Outcome:
         """Run ``node`` on ``arg``; return its writes, goto targets and Sends."""
-        if node.limiter is not None:  # per-node max_concurrency (controls, issue 6)
-            result = await run_limited(self, node, arg, task_id, send_index, step)
-        elif self.semaphore is not None:
-            async with self.semaphore:
+        try:
+            if node.limiter is not None:  # per-node max_concurrency (controls, issue 6)
+                result = await run_limited(self, node, arg, task_id, send_index, step)
+            elif self.semaphore is not None:
+                async with self.semaphore:
+                    result = await self._call(node, arg, task_id, send_index, step)
+            else:
                 result = await self._call(node, arg, task_id, send_index, step)
-        else:
-            result = await self._call(node, arg, task_id, send_index, step)
-        writes, gotos, sends = self.read(node, result)
-        if node.branches:
-            more_gotos, more_sends = await self.branch_targets(node, writes)
-            gotos = [*gotos, *more_gotos]
-            sends = [*sends, *more_sends]
+            writes, gotos, sends = self.read(node, result)
+            if node.branches:
+                more_gotos, more_sends = await self.branch_targets(node, writes)
+                gotos = [*gotos, *more_gotos]
+                sends = [*sends, *more_sends]
+        except Exception as exc:
+            if self.stream_tasks:  # the failed task's result goes out at once, never held
+                failed = {"id": task_id, "name": node.name, "error": exc, "result": {}}
+                self._emit_task(step, "task_result", {**failed, "interrupts": []}, now=True)
+            raise
         if self.stream_updates:
             self._out("updates", {node.name: _update_chunk(writes)})
         if self.stream_tasks:
@@ -230,8 +162,10 @@ class TaskCaller:
         else:
             self.sink(mode, chunk)
 
-    def _emit_task(self, step: int, kind: str, payload: dict[str, Any]) -> None:
-        out = self.sink if kind == "task" else self._out
+    def _emit_task(
+        self, step: int, kind: str, payload: dict[str, Any], *, now: bool = False
+    ) -> None:
+        out = self.sink if kind == "task" or now else self._out
         if "tasks" in self.modes:
             out("tasks", payload)
         if "debug" in self.modes:
@@ -245,7 +179,7 @@ class TaskCaller:
         observer = self.observer
         if not node.retry and observer is None:
             return await self._attempt(node, arg)
-        span = _Span(observer, task_id, node.name, step, send_index) if observer else None
+        span = Span(observer, task_id, node.name, step, send_index) if observer else None
         failures = 0
         rng: random.Random | None = None
         while True:
@@ -313,20 +247,10 @@ class TaskCaller:
             return (), _NO_GOTOS, _NO_SENDS
         if isinstance(result, Command):
             return self._command(node, result)
-        if (
-            isinstance(result, (list, tuple))
-            and result
-            and all(isinstance(c, Command) for c in result)
-        ):
-            writes: list[tuple[str, Any]] = []
-            gotos: list[str] = []
-            sends: list[Send] = []
-            for command in result:
-                w, g, s = self._command(node, command)
-                writes += w
-                gotos += g
-                sends += s
-            return writes, gotos, sends
+        if isinstance(result, Send):  # as LangGraph: a returned Send is a goto
+            return (), _NO_GOTOS, self._targets(node.name, "Node", [result], None)[1]
+        if isinstance(result, (list, tuple)) and any(isinstance(c, Command) for c in result):
+            return self._mixed(node, result)
         if isinstance(result, dict):
             return self._checked(node, result), _NO_GOTOS, _NO_SENDS
         converted = self.program.read_update(result)
@@ -336,6 +260,24 @@ class TaskCaller:
                 "a node must return a dict of state updates, a Command, or None"
             )
         return self._checked(node, converted), _NO_GOTOS, _NO_SENDS
+
+    def _mixed(self, node: NodeSpec, items: Sequence[Any]) -> Outcome:
+        """A list holding Commands: each Command and each dict counts, in order.
+
+        Anything else in the list (a Send, None) is ignored, as LangGraph ignores it.
+        """
+        writes: list[tuple[str, Any]] = []
+        gotos: list[str] = []
+        sends: list[Send] = []
+        for item in items:
+            if isinstance(item, Command):
+                w, g, s = self._command(node, item)
+                writes += w
+                gotos += g
+                sends += s
+            elif isinstance(item, dict):
+                writes += self._checked(node, item)
+        return writes, gotos, sends
 
     def _checked(self, node: NodeSpec, update: dict[str, Any]) -> list[tuple[str, Any]]:
         channels = self.program.channels

@@ -206,9 +206,9 @@ class Run:
         """Apply a single task's writes and route after it: (updated, triggered, Sends)."""
         program = self.program
         updated = apply_writes(program.channels, self.values, ((node.name, writes),), step)
-        if node.simple and not gotos and not sends:
+        if node.simple and not gotos and not sends and not node.joins:
             return updated, set(node.edges), ()
-        triggered, next_sends = route(program, ((node, gotos, sends),), barrier_seen)
+        triggered, next_sends = route(program, ((node, gotos, sends),), barrier_seen, (node,))
         return updated, triggered, next_sends
 
     async def _start(self, data: Any) -> tuple[set[str], Sequence[Send]]:
@@ -276,6 +276,7 @@ class Run:
             program,
             [(n, r[1], r[2]) for n, r in zip(nodes_in_order, ordered, strict=True)],
             barrier_seen,
+            pull,
         )
         return updated, triggered, sends
 

@@ -90,6 +90,7 @@ class NodeSpec:
     edges: tuple[str, ...] = ()  # plain successors, END removed
     branches: tuple[Branch, ...] = ()
     barriers: tuple[Barrier, ...] = ()  # waiting edges this node is a source of
+    joins: tuple[Barrier, ...] = ()  # waiting edges into this node (its run consumes them)
     triggers: tuple[str, ...] = ()  # LangGraph channel names that trigger it (tasks stream)
     # True when routing after this node needs nothing but `edges`.
     simple: bool = True

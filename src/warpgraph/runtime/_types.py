@@ -45,7 +45,7 @@ class Overwrite:
 Goto: TypeAlias = "str | Send | Sequence[str | Send]"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Command:
     """A node's result that updates the state and chooses the next nodes.
 
@@ -61,3 +61,17 @@ class Command:
     goto: Goto = ()
 
     PARENT: ClassVar[str] = "__parent__"
+
+    def __repr__(self) -> str:
+        # LangGraph's form: only the fields that were given, e.g. Command(goto='b').
+        given = [
+            f"{name}={value!r}"
+            for name, value in (
+                ("graph", self.graph),
+                ("update", self.update),
+                ("resume", self.resume),
+                ("goto", self.goto),
+            )
+            if value is not None and value != ()
+        ]
+        return f"Command({', '.join(given)})"
