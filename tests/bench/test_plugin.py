@@ -190,7 +190,15 @@ def test_a_faster_run_passes_and_the_report_says_faster(pytester: pytest.Pyteste
     )  # fmt: skip
 
     assert run.ret == pytest.ExitCode.OK
-    assert "warpgraph: faster -100.0%" in (pytester.path / "reports" / "graph-bench.md").read_text()
+    report = (pytester.path / "reports" / "graph-bench.md").read_text()
+    assert "warpgraph: faster -100.0%" in report
+    # The hand-written baseline names no timer, so it counts as wall time: say so.
+    run.stdout.fnmatch_lines([
+        "note: the baseline was timed with time.perf_counter and this run with "
+        "time.process_time: the verdicts compare different clocks; rerun one side with "
+        "--graph-bench-timer to match",
+    ])  # fmt: skip
+    assert "> **Note:** the baseline was timed with time.perf_counter" in report
 
 
 def test_a_case_whose_peer_is_not_selected_is_skipped_with_the_reason(

@@ -230,6 +230,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         return
     for target in bench.analysis.targets:
         write(f"{target.status:>12}  {target.goal}: {target.measured}")
+    for note in bench.analysis.notes:
+        write(f"note: {note}", yellow=True)
     for rule in bench.analysis.unmatched_rules:
         write(rule, yellow=True)
     for failure in bench.analysis.failures:

@@ -77,6 +77,7 @@ class Analysis:
     targets: list[Target]
     failures: list[str] = field(default_factory=list)  # violated fail rules, readable
     unmatched_rules: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # caveats a reader must see
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -87,6 +88,7 @@ class Analysis:
             "comparisons": {key: asdict(value) for key, value in self.comparisons.items()},
             "targets": [{**asdict(target), "status": target.status} for target in self.targets],
             "failures": list(self.failures),
+            "notes": list(self.notes),
         }
 
 

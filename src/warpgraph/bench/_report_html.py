@@ -120,6 +120,7 @@ def render_html(
         "on warpgraph, a hand-written asyncio floor and LangGraph, measured in one run.</p>",
         f'<dl class="facts">{facts}</dl>',
     ]
+    body += [f'<p class="note">Note: {escape(note)}</p>' for note in analysis.notes]
     if analysis.failures:
         items = "".join(f"<li>{escape(failure)}</li>" for failure in analysis.failures)
         body.append(

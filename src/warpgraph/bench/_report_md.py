@@ -29,6 +29,9 @@ def render_markdown(report: Report, analysis: Analysis) -> str:
     lines = ["# warpgraph benchmark report", ""]
     lines += [f"- **{label}:** {value}" for label, value in header_facts(report)]
     lines.append("")
+    lines += [f"> **Note:** {note}" for note in analysis.notes]
+    if analysis.notes:
+        lines.append("")
     if analysis.failures:
         lines += ["## Regressions beyond the allowed threshold", ""]
         lines += [f"- {failure}" for failure in analysis.failures]

@@ -204,6 +204,7 @@ class BenchSession:
         self.results = canonical_order(self.results)
         baseline = self.baseline.results if self.baseline is not None else []
         self.analysis = analyse(self.results, baseline, self.settings.rules)
+        self.analysis.notes += self._baseline_notes()
         report = Report(
             results=self.results,
             machine_info=self.machine_info,
@@ -226,6 +227,18 @@ class BenchSession:
         html_path.write_text(render_html(report, self.analysis), "utf-8")
         self.written = [json_path, md_path, html_path]
         return self.analysis
+
+    def _baseline_notes(self) -> list[str]:
+        if self.baseline is None:
+            return []
+        theirs = {result.timer for result in self.baseline.results}
+        if theirs and theirs != {self.settings.timer_name}:
+            return [
+                f"the baseline was timed with {', '.join(sorted(theirs))} and this run with "
+                f"{self.settings.timer_name}: the verdicts compare different clocks; rerun one "
+                "side with --graph-bench-timer to match"
+            ]
+        return []
 
 
 _GROUPS = ("scheduler", "throughput", "agents")
