@@ -109,7 +109,7 @@ def test_a_significant_regression_beyond_the_threshold_is_a_failure(results: lis
     assert analysis.comparisons["chain-10-warpgraph"].verdict == "no change"
     assert len(analysis.failures) == 1
     assert analysis.failures[0].startswith(
-        "chain-100-warpgraph (overhead_per_node): slower +25.0% "
+        "chain-100-warpgraph (overhead_per_node): relative to the asyncio floor, slower +25.0% "
     )
     assert analysis.failures[0].endswith("beyond the 10% allowed by overhead_per_node:10%")
 
@@ -154,3 +154,28 @@ def test_the_report_reads_scheduler_then_throughput_then_agents_whatever_ran_fir
     first = [(r.workload, r.size, r.peer) for r in ordered[:3]]
     assert first == [("compile", 10, "warpgraph"), ("compile", 10, "langgraph"),
                      ("compile", 100, "warpgraph")]  # fmt: skip
+
+
+def test_a_machine_that_got_slower_is_not_a_regression(results: list[Result]) -> None:
+    # Every peer, the floor included, takes 30 % longer: the machine, not warpgraph.
+    current = [_slower(r, 1.3) for r in results]
+
+    analysis = analyse(current, results, parse_fail_rules("chain:10%,fanout:10%"))
+
+    assert analysis.comparisons["chain-100-warpgraph"].verdict == "slower"
+    assert analysis.relative["chain-100-warpgraph"].verdict == "no change"
+    assert analysis.failures == []
+    row = next(r for r in analysis.rows if r.workload == "chain" and r.size == 100)
+    assert row.verdicts["warpgraph"].endswith("; relative to the floor: no change (+0.0%, p=1)")
+
+
+def test_without_a_floor_the_raw_comparison_decides() -> None:
+    baseline = [make_result("compile", "warpgraph", 100, 1e-3)]
+    current = [_slower(baseline[0], 1.5)]
+
+    analysis = analyse(current, baseline, parse_fail_rules("compile:10%"))
+
+    assert analysis.relative == {}
+    assert analysis.failures[0].startswith(
+        "compile-100-warpgraph (compile_per_node): slower +50.0%"
+    )

@@ -9,6 +9,11 @@ only lay it out, and the numbers in both always agree.
   the hand-written floor it is).
 * A **fit** summarises each workload's size series on each peer (see ``_fit``).
 * A **comparison** sets each benchmark against the baseline's samples (see ``_compare``).
+  Where both runs measured the asyncio floor of the same workload and size, a second
+  comparison divides each side by its own run's floor first: the floor is a control
+  that slows down and speeds up with the machine (CPU frequency, caches shared with
+  other jobs), so the floor-relative verdict tells a change in warpgraph from a change
+  in the machine. Fail rules use it when it exists.
 * A **target** is one of the project's stated goals, with the number that decides it.
 """
 
@@ -75,6 +80,8 @@ class Analysis:
     fits: dict[tuple[str, str], Fit]  # (workload, peer) -> fit
     comparisons: dict[str, Comparison]  # result id -> comparison with the baseline
     targets: list[Target]
+    # result id -> the same comparison with each side divided by its run's asyncio floor
+    relative: dict[str, Comparison] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)  # violated fail rules, readable
     unmatched_rules: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # caveats a reader must see
@@ -86,6 +93,7 @@ class Analysis:
                 for (workload, peer), fit in self.fits.items()
             ],
             "comparisons": {key: asdict(value) for key, value in self.comparisons.items()},
+            "relative_to_floor": {key: asdict(value) for key, value in self.relative.items()},
             "targets": [{**asdict(target), "status": target.status} for target in self.targets],
             "failures": list(self.failures),
             "notes": list(self.notes),
@@ -105,8 +113,9 @@ def analyse(
 ) -> Analysis:
     """Build the report's rows, fits, comparisons and targets from one session's results."""
     comparisons = _compare(results, baseline)
-    rows = _rows(results, comparisons)
-    analysis = Analysis(rows, _fits(results), comparisons, _targets(rows, results))
+    relative = _compare_to_floor(results, baseline)
+    rows = _rows(results, comparisons, relative)
+    analysis = Analysis(rows, _fits(results), comparisons, _targets(rows, results), relative)
     _apply_rules(analysis, results, list(rules))
     return analysis
 
@@ -120,7 +129,44 @@ def _compare(results: Sequence[Result], baseline: Sequence[Result]) -> dict[str,
     }
 
 
-def _rows(results: Sequence[Result], comparisons: Mapping[str, Comparison]) -> list[Row]:
+def _compare_to_floor(
+    results: Sequence[Result], baseline: Sequence[Result]
+) -> dict[str, Comparison]:
+    def floors(side: Sequence[Result]) -> dict[tuple[str, int], float]:
+        return {(r.workload, r.size): r.median for r in side if r.peer == "asyncio"}
+
+    now, before = floors(results), floors(baseline)
+    earlier = {result.id: result for result in baseline}
+    out = {}
+    for result in results:
+        key = (result.workload, result.size)
+        if (
+            result.peer == "asyncio"
+            or result.id not in earlier
+            or key not in now
+            or key not in before
+        ):
+            continue
+        out[result.id] = compare_samples(
+            [s / now[key] for s in result.samples],
+            [s / before[key] for s in earlier[result.id].samples],
+        )
+    return out
+
+
+def _verdict(peer_id: str, comparisons: Mapping[str, Comparison],
+             relative: Mapping[str, Comparison]) -> str:  # fmt: skip
+    text = comparisons[peer_id].describe()
+    if peer_id in relative:
+        text += f"; relative to the floor: {relative[peer_id].describe()}"
+    return text
+
+
+def _rows(
+    results: Sequence[Result],
+    comparisons: Mapping[str, Comparison],
+    relative: Mapping[str, Comparison],
+) -> list[Row]:
     grouped: dict[tuple[str, int], list[Result]] = defaultdict(list)
     for result in results:  # dict order keeps the order the benchmarks ran in
         grouped[(result.workload, result.size)].append(result)
@@ -136,7 +182,7 @@ def _rows(results: Sequence[Result], comparisons: Mapping[str, Comparison]) -> l
                 size=size,
                 medians={m.peer: m.median for m in _by_peer(members)},
                 verdicts={
-                    m.peer: comparisons[m.id].describe()
+                    m.peer: _verdict(m.id, comparisons, relative)
                     for m in _by_peer(members)
                     if m.id in comparisons
                 },
@@ -258,9 +304,13 @@ def _apply_rules(analysis: Analysis, results: Sequence[Result], rules: list[Fail
                 "workload was compared with the baseline"
             )
         for result in compared:
-            comparison = analysis.comparisons[result.id]
+            # Relative to the floor when both runs measured it: a slower machine is not
+            # a regression.
+            relative = result.id in analysis.relative
+            comparison = (analysis.relative if relative else analysis.comparisons)[result.id]
             if rule.violated_by(comparison):
+                basis = "relative to the asyncio floor, " if relative else ""
                 analysis.failures.append(
-                    f"{result.id} ({result.metric}): {comparison.describe()}, "
+                    f"{result.id} ({result.metric}): {basis}{comparison.describe()}, "
                     f"beyond the {rule.threshold:.0%} allowed by {rule}"
                 )
