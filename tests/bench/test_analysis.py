@@ -166,7 +166,7 @@ def test_a_machine_that_got_slower_is_not_a_regression(results: list[Result]) ->
     assert analysis.relative["chain-100-warpgraph"].verdict == "no change"
     assert analysis.failures == []
     row = next(r for r in analysis.rows if r.workload == "chain" and r.size == 100)
-    assert row.verdicts["warpgraph"].endswith("; relative to the floor: no change (+0.0%, p=1)")
+    assert "; relative to the floor: no change (+0.0%, p=" in row.verdicts["warpgraph"]
 
 
 def test_without_a_floor_the_raw_comparison_decides() -> None:
