@@ -104,3 +104,13 @@ def test_peers_parse_in_canonical_order() -> None:
     assert parse_peers("langgraph, warpgraph") == ("warpgraph", "langgraph")
     with pytest.raises(ValueError, match=r"^--graph-bench-peers: unknown peer\(s\) \(none\); "):
         parse_peers(" , ")
+
+
+def test_the_public_surface_lists_exactly_the_public_names() -> None:
+    import warpgraph.bench as bench
+
+    modules = {name for name, value in vars(bench).items() if isinstance(value, type(bench))}
+    public = {name for name in vars(bench) if not name.startswith("_")} - modules - {"annotations"}
+
+    assert set(bench.__all__) == public
+    assert len(bench.__all__) == len(set(bench.__all__))
