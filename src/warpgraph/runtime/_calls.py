@@ -130,8 +130,10 @@ class TaskCaller:
             elif self.semaphore is not None:
                 async with self.semaphore:
                     result = await self._call(node, arg, task_id, send_index, step)
-            else:
+            elif node.retry or self.observer is not None:
                 result = await self._call(node, arg, task_id, send_index, step)
+            else:  # nothing to retry or report: one coroutine frame less
+                result = await self._attempt(node, arg)
             writes, gotos, sends = self.read(node, result)
             if node.branches:
                 more_gotos, more_sends = await self.branch_targets(node, writes)
