@@ -91,7 +91,7 @@ def throughput_chart(results: Sequence[Result]) -> str:
     axes.set_xscale("log")
     axes.set_yscale("log")
     axes.set_xlabel("concurrent runs")
-    axes.set_ylabel("runs per second (real time)")
+    axes.set_ylabel("runs per second")
     axes.set_title("Throughput in virtual time", loc="left", fontsize=11)
     axes.legend(frameon=False, fontsize=8)
     _style(axes)

@@ -93,7 +93,7 @@ def _throughput_section(results: Sequence[Result], gantt: tuple[str | None, str]
             _figure(
                 "throughput",
                 throughput_chart(ours),
-                "Runs per second of real time against concurrent runs.",
+                "Runs per second (by the report's timer) against concurrent runs.",
             )
         )
     svg, caption = gantt
