@@ -233,3 +233,25 @@ def test_a_single_task_steps_chunks_wait_until_the_next_step_is_prepared() -> No
     with pytest.raises(pydantic.ValidationError, match=r"1 validation error for Model"):
         consume()
     assert chunks == [("values", {"x": 1})]
+
+
+def test_subgraphs_true_streams_the_subgraphs_chunks_under_their_namespace() -> None:
+    inner = StateGraph(Log)
+    inner.add_node("i1", lambda s: {"log": ["i1"]})
+    inner.add_edge(START, "i1")
+    outer = StateGraph(Log)
+    outer.add_node("a", lambda s: {"log": ["a"]})
+    outer.add_node("sub", inner.compile())
+    outer.add_edge(START, "a")
+    outer.add_edge("a", "sub")
+    chunks = list(outer.compile().stream({"x": 0}, subgraphs=True))
+    assert [(len(ns), chunk) for ns, chunk in chunks] == [
+        (0, {"a": {"log": ["a"]}}),
+        (1, {"i1": {"log": ["i1"]}}),
+        (0, {"sub": {"x": 0, "log": ["a", "i1"]}}),  # as LangGraph: the subgraph's output
+    ]
+    namespace = chunks[1][0][0]
+    assert namespace.startswith("sub:")
+    modes = list(outer.compile().stream({"x": 0}, subgraphs=True, stream_mode=["updates"]))
+    depths_and_modes = [(len(ns), mode) for ns, mode, _ in modes]
+    assert depths_and_modes == [(0, "updates"), (1, "updates"), (0, "updates")]

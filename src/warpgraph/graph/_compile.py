@@ -167,7 +167,7 @@ def _node_spec(
     is_subgraph = isinstance(action, CompiledGraph)
     kwargs: tuple[str, ...]
     if is_subgraph:
-        call: Callable[..., Any] = action.as_node()
+        call: Callable[..., Any] = action.as_node(node.name)
         is_async, kwargs = True, ("config",)
     else:
         call = action

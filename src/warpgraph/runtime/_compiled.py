@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import threading
 import typing
+import uuid
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
@@ -34,7 +36,14 @@ from warpgraph.runtime import _events as ev
 from warpgraph.runtime._backpressure import stream_buffer
 from warpgraph.runtime._batch import amap
 from warpgraph.runtime._calls import Observer
-from warpgraph.runtime._context import RunScope, Runtime, StreamWriter, _discard, run_scope
+from warpgraph.runtime._context import (
+    RunScope,
+    Runtime,
+    StreamWriter,
+    SubgraphStream,
+    _discard,
+    run_scope,
+)
 from warpgraph.runtime._engine import Pace, Run, Sink
 from warpgraph.runtime._program import Program
 from warpgraph.runtime._supervise import annotate_stop, check_controls
@@ -79,6 +88,7 @@ class CompiledGraph:
         sink: Sink | None = None,
         pace: Pace | None = None,
         inline_sync: bool | None = None,
+        subgraph_stream: SubgraphStream | None = None,
     ) -> dict[str, Any]:
         cfg = _prepare_config(config)
         parent = run_scope.get()
@@ -97,7 +107,7 @@ class CompiledGraph:
         if callbacks:
             subscribers += _subscribers_from(callbacks)
         observer = Observer(subscribers) if subscribers else None
-        token = run_scope.set(RunScope(runtime, inline_sync))
+        token = run_scope.set(RunScope(runtime, inline_sync, subgraph_stream))
         try:
             run = Run(
                 self.program,
@@ -196,12 +206,23 @@ class CompiledGraph:
         queue: asyncio.Queue[Any] = stream_buffer(buffer)  # bounded run-ahead (issue 6)
         owner = threading.get_ident()
 
-        def sink(mode: str, chunk: Any) -> None:
-            item = chunk if single else (mode, chunk)
+        def put(item: Any) -> None:
             if threading.get_ident() == owner:
                 queue.put_nowait(item)
             else:  # a sync node writing custom chunks from its worker thread
                 loop.call_soon_threadsafe(queue.put_nowait, item)
+
+        def sink(mode: str, chunk: Any) -> None:
+            put(chunk if single else (mode, chunk))
+
+        def sink_for(namespace: tuple[str, ...]) -> Sink:
+            # subgraphs=True: every chunk says which (sub)graph run it comes from.
+            def namespaced(mode: str, chunk: Any) -> None:
+                put((namespace, chunk) if single else (namespace, mode, chunk))
+
+            return namespaced
+
+        nested = SubgraphStream(modes, sink_for) if subgraphs else None
 
         task = loop.create_task(
             self._arun(
@@ -209,9 +230,10 @@ class CompiledGraph:
                 config,
                 context,
                 modes=modes,
-                sink=sink,
+                sink=sink if nested is None else sink_for(()),
                 pace=queue.join,
                 inline_sync=inline_sync,
+                subgraph_stream=nested,
             )
         )
         task.add_done_callback(lambda _: queue.put_nowait(_DONE))
@@ -348,14 +370,26 @@ class CompiledGraph:
 
     # -- as a node of another graph ------------------------------------------------------
 
-    def as_node(self) -> Any:
+    def as_node(self, node: str | None = None) -> Any:
         """The node function that runs this graph inside a parent graph's task."""
+        label = node or self.name
 
         async def run_subgraph(state: Any, *, config: dict[str, Any]) -> dict[str, Any]:
             scope = run_scope.get()
             context = scope.runtime.context if scope is not None else None
             sub_config = {k: v for k, v in config.items() if k != "callbacks"}
-            return await self._arun(state, sub_config, context)
+            stream = scope.subgraph_stream if scope is not None else None
+            if stream is None:
+                return await self._arun(state, sub_config, context)
+            namespace = (*stream.namespace, f"{label}:{uuid.uuid4()}")
+            return await self._arun(
+                state,
+                sub_config,
+                context,
+                modes=stream.modes,
+                sink=stream.sink_for(namespace),
+                subgraph_stream=dataclasses.replace(stream, namespace=namespace),
+            )
 
         run_subgraph.__name__ = self.name
         return run_subgraph
@@ -417,10 +451,6 @@ def _custom_writer(sink: Sink) -> Any:
 def _parse_modes(
     stream_mode: str | Sequence[str] | None, subgraphs: bool
 ) -> tuple[frozenset[str], bool]:
-    if subgraphs:
-        raise NotImplementedError(
-            "stream(subgraphs=True) is not supported yet; stream without subgraphs"
-        )
     if stream_mode is None:
         stream_mode = "updates"
     single = isinstance(stream_mode, str)

@@ -16,7 +16,15 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Generic, TypeAlias, TypeVar
 
-__all__ = ["RunScope", "Runtime", "StreamWriter", "get_runtime", "get_stream_writer", "run_scope"]
+__all__ = [
+    "RunScope",
+    "Runtime",
+    "StreamWriter",
+    "SubgraphStream",
+    "get_runtime",
+    "get_stream_writer",
+    "run_scope",
+]
 
 ContextT = TypeVar("ContextT")
 StreamWriter: TypeAlias = Callable[[Any], None]
@@ -37,12 +45,27 @@ class Runtime(Generic[ContextT]):
 
 
 @dataclass(frozen=True, slots=True)
+class SubgraphStream:
+    """How a run streamed with ``subgraphs=True`` lets the subgraphs it runs stream too.
+
+    ``sink_for(namespace)`` is the sink for the run at ``namespace`` (``()`` for the
+    top run, ``("node:<id>",)`` for a subgraph one level down, and so on).
+    """
+
+    modes: frozenset[str]
+    sink_for: Callable[[tuple[str, ...]], Callable[[str, Any], None]]
+    namespace: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class RunScope:
     """What nested code needs from the run it is inside: set once per run."""
 
     runtime: Runtime[Any]
     # Under the sync API sync nodes are called inline; nested subgraph runs follow suit.
     inline_sync: bool
+    # Set when the run is streamed with subgraphs=True: subgraph nodes stream through it.
+    subgraph_stream: SubgraphStream | None = None
 
 
 # Set once per run; nested (subgraph) runs set their own and restore it on exit.

@@ -89,9 +89,9 @@ class Run:
         return {k: values[k] for k in self.program.output_keys if k in values}
 
     def snapshot(self) -> dict[str, Any]:
-        """A ``values`` stream chunk: every state key that has a value (not only outputs)."""
+        """A ``values`` stream chunk: every channel that has a value (not only outputs)."""
         values = self.values
-        return {k: v for k, v in values.items() if k in self.program.state_keys}
+        return {k: values[k] for k in self.program.channels if k in values}  # schema order
 
     async def execute(self, data: Any) -> dict[str, Any]:
         """Run to completion from input ``data``; return the final output."""
