@@ -157,3 +157,21 @@ def test_seeded_jitter_is_reproducible_and_within_one_second() -> None:
     assert first == again
     assert 1.0 <= first[0] < 2.0
     assert 2.0 <= first[1] < 3.0
+
+
+def test_with_config_binds_defaults_that_a_runs_own_config_overrides() -> None:
+    seen: list[dict[str, Any]] = []
+
+    def look(state: State, config: dict[str, Any]) -> None:
+        seen.append(config)
+
+    g = StateGraph(State)
+    g.add_node("look", look)
+    g.add_edge(START, "look")
+    bound = g.compile().with_config({"configurable": {"a": 1}}, recursion_limit=5)
+    bound.invoke({}, {"configurable": {"b": 2}})
+    bound.invoke({}, {"recursion_limit": 7})
+    assert [(c["recursion_limit"], c["configurable"]) for c in seen] == [
+        (5, {"a": 1, "b": 2}),
+        (7, {"a": 1}),
+    ]

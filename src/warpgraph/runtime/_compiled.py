@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import dataclasses
 import threading
 import typing
@@ -72,9 +73,21 @@ class CompiledGraph:
         self.name = program.name
         # LangGraph's Pregel.step_timeout: seconds per superstep (controls, issue 6).
         self.step_timeout: float | None = None
+        # Config every run starts from (`with_config`); a run's own config wins.
+        self.defaults: dict[str, Any] | None = None
 
     def __repr__(self) -> str:
         return f"<CompiledGraph {self.name!r} nodes={list(self.program.nodes)}>"
+
+    def with_config(self, config: dict[str, Any] | None = None, **kwargs: Any) -> CompiledGraph:
+        """A copy of this graph whose runs start from ``config`` (and ``kwargs``).
+
+        As LangChain's ``Runnable.with_config``: keys a run passes win, and the two
+        ``configurable`` dicts are merged.
+        """
+        bound = copy.copy(self)
+        bound.defaults = _merge_configs(self.defaults, {**(config or {}), **kwargs})
+        return bound
 
     # -- the one engine entry point ------------------------------------------------------
 
@@ -90,6 +103,8 @@ class CompiledGraph:
         inline_sync: bool | None = None,
         subgraph_stream: SubgraphStream | None = None,
     ) -> dict[str, Any]:
+        if self.defaults is not None:
+            config = _merge_configs(self.defaults, config)
         cfg = _prepare_config(config)
         parent = run_scope.get()
         if inline_sync is None:
@@ -421,6 +436,13 @@ def _prepare_config(config: dict[str, Any] | None) -> dict[str, Any]:
     if config and (len(cfg) > 2 or cfg["configurable"]):
         check_controls(cfg)
     return cfg
+
+
+def _merge_configs(base: dict[str, Any] | None, override: dict[str, Any] | None) -> dict[str, Any]:
+    merged = {**(base or {}), **(override or {})}
+    if base and override and "configurable" in base and "configurable" in override:
+        merged["configurable"] = {**base["configurable"], **override["configurable"]}
+    return merged
 
 
 def _coerce_context(schema: Any, context: dict[str, Any]) -> Any:
