@@ -3,7 +3,8 @@
 A ``GraphSpec`` is plain data (so hypothesis can shrink it and print it): nodes,
 plain edges, waiting edges, conditional edges, entry edges, the input, the config
 (``recursion_limit``, sometimes ``max_concurrency``) and one optional extra stream
-check (``multi``, ``tasks`` or ``debug``) besides output, ``updates`` and ``values``.
+check (``multi``, ``tasks``, ``debug`` or ``custom``: half the nodes write to the
+custom stream) besides output, ``updates`` and ``values``.
 ``build(spec)`` turns it into the same graph on either library.
 
 Every node logs ``"<name>@<total>"`` to ``log`` (``operator.add``; sometimes as an
@@ -63,6 +64,7 @@ class NodeSpec:
     defer: bool
     yields: int  # async nodes give the loop this many turns, to shuffle completion order
     fails_at: int | None  # raise NodeFailure when total % 4 equals this
+    custom: bool = False  # write {"node": name, "total": total} to the custom stream
     #: in a subgraph: return Command(graph=PARENT, goto=...) to these parent nodes
     parent_goto: tuple[str, ...] | None = None
     #: the node is this graph, compiled (same state schema), instead of a function
@@ -127,6 +129,8 @@ def _node(spec: NodeSpec, lib: Lib) -> Callable[[Any], Any]:
     def update(state: Any) -> dict[str, Any] | None:
         # a Send's argument is a partial state, hence .get
         total = state.get("total", 0)
+        if spec.custom:
+            lib.get_stream_writer()({"node": spec.name, "total": total})
         if spec.fails_at is not None and total % 4 == spec.fails_at:
             # the same message from every task of the node: two may fail in one step
             raise NodeFailure(f"{spec.name} failed")
@@ -286,6 +290,11 @@ def graph_specs(
     if count > 1:
         sources = st.lists(st.sampled_from(names), min_size=2, max_size=3, unique=True)
         waiting = draw(st.lists(st.tuples(sources.map(tuple), st.sampled_from(names)), max_size=2))
+    extra_check = draw(st.none() | st.sampled_from(["multi", "tasks", "debug", "custom"]))
+    max_concurrency = draw(st.none() | st.integers(1, 3))
+    if extra_check == "custom" and max_concurrency == 1:
+        # LangGraph 1.2's sync stream deadlocks on the custom mode at max_concurrency=1
+        max_concurrency = None
     return GraphSpec(
         nodes=tuple(nodes),
         entry=tuple(entry),
@@ -293,10 +302,10 @@ def graph_specs(
         waiting=tuple(waiting),
         branches=tuple(branches),
         recursion_limit=draw(st.integers(5, 14)),
-        max_concurrency=draw(st.none() | st.integers(1, 3)),
+        max_concurrency=max_concurrency,
         start_total=draw(st.integers(0, 5)),
         start_v0=draw(st.none() | st.integers(0, 3)),
-        extra_check=draw(st.none() | st.sampled_from(["multi", "tasks", "debug"])),
+        extra_check=extra_check,
     )
 
 
@@ -347,6 +356,7 @@ def _nodes(
         defer=draw(st.integers(0, 7)) == 0,
         yields=draw(st.integers(0, 2)) if is_async else 0,
         fails_at=None,
+        custom=draw(st.booleans()),
     )
 
 
