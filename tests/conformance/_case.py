@@ -3,7 +3,8 @@
 A *case* is one graph, written once as ``build(lib) -> compiled graph`` against the
 ``Lib`` namespace, plus the input and config to run it with, and the *checks* to
 compare: final output (``invoke``, ``ainvoke``), streams (``updates``, ``values``,
-``multi`` = ``["updates", "values"]``, ``custom``, ``tasks``, ``debug``) and
+``multi`` = ``["updates", "values"]``, ``listed`` = ``["values"]``, ``custom``,
+``tasks``, ``debug``) and
 ``batch``/``abatch``. ``build`` is called afresh for every run, so closures in it
 (counters, call logs) start clean each time.
 
@@ -23,7 +24,7 @@ DEFAULT_CHECKS = ("invoke", "ainvoke", "updates", "values")
 
 #: Every check the runner knows.
 ALL_CHECKS = frozenset(
-    {"invoke", "ainvoke", "updates", "values", "multi", "custom", "tasks", "debug"}
+    {"invoke", "ainvoke", "updates", "values", "multi", "listed", "custom", "tasks", "debug"}
     | {"batch", "abatch"}
 )
 

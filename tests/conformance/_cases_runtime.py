@@ -254,6 +254,33 @@ def a_node_taking_config_receives_the_configurable_values(lib: Lib) -> Any:
     return g.compile()
 
 
+def configured(lib: Lib) -> Any:
+    # `config` stays unannotated: LangGraph warns on any annotation but RunnableConfig
+    def node(state: Any, config) -> Any:  # type: ignore[no-untyped-def]
+        bound = config["configurable"]
+        return {"log": [f"{bound.get('user')}:{bound.get('tier')}"]}
+
+    g = lib.StateGraph(Log)
+    g.add_node("node", node)
+    g.add_edge(lib.START, "node")
+    return g.compile().with_config(configurable={"user": "zed", "tier": 1}, recursion_limit=2)
+
+
+@case(
+    input={"x": 0},
+    config={"configurable": {"tier": 5}},
+    expect={"x": 0, "log": ["zed:5"]},
+    also=("listed",),
+)
+def with_config_binds_defaults_that_a_run_config_merges_into(lib: Lib) -> Any:
+    return configured(lib)
+
+
+@case(input={"x": 0}, config={"recursion_limit": 1}, raises="GraphRecursionError")
+def a_run_recursion_limit_overrides_one_bound_with_with_config(lib: Lib) -> Any:
+    return configured(lib)
+
+
 @dataclass
 class Ctx:
     user: str

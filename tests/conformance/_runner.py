@@ -10,6 +10,7 @@ ainvoke    ``await ainvoke(input, config)``                    the output or err
 updates    ``stream(..., stream_mode="updates")``              per-step multisets
 values     ``astream(..., stream_mode="values")``              exact sequence
 multi      ``stream(..., stream_mode=["updates", "values"])``  per-step multisets
+listed     ``stream(..., stream_mode=["values"])``             exact sequence
 custom     ``astream(..., stream_mode="custom")``              per-step multisets
 tasks      ``stream(..., stream_mode="tasks")``                per-step multisets
 debug      ``astream(..., stream_mode="debug")``               per-step multisets
@@ -108,6 +109,7 @@ async def _abatch(case: Case, lib: Lib) -> Any:
 _STREAMS: dict[str, tuple[Any, bool]] = {
     "updates": ("updates", False),
     "multi": (["updates", "values"], False),
+    "listed": (["values"], False),
     "tasks": ("tasks", False),
     "values": ("values", True),
     "custom": ("custom", True),
