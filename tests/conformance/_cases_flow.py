@@ -318,3 +318,66 @@ def a_reserved_node_name_is_rejected(lib: Lib) -> Any:
     g = lib.StateGraph(Log)
     g.add_node(lib.END, append("end"))
     return g.compile()
+
+
+def one_node(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("a", append("a"))
+    g.add_edge(lib.START, "a")
+    return g
+
+
+@case(input={"x": 0}, raises="ValueError")
+def an_edge_out_of_end_is_rejected(lib: Lib) -> Any:
+    return one_node(lib).add_edge(lib.END, "a").compile()
+
+
+@case(input={"x": 0}, raises="ValueError")
+def an_edge_into_start_is_rejected(lib: Lib) -> Any:
+    return one_node(lib).add_edge("a", lib.START).compile()
+
+
+@case(input={"x": 0}, raises="ValueError")
+def a_conditional_edge_from_an_unknown_node_is_rejected(lib: Lib) -> Any:
+    return one_node(lib).add_conditional_edges("ghost", lambda state: "a").compile()
+
+
+@case(input={"x": 0}, raises="ValueError")
+def a_waiting_edge_from_an_unknown_node_is_rejected(lib: Lib) -> Any:
+    return one_node(lib).add_edge(["a", "ghost"], "a").compile()
+
+
+@case(input={"x": 0}, raises="ValueError")
+def a_waiting_edge_into_an_unknown_node_is_rejected(lib: Lib) -> Any:
+    return one_node(lib).add_edge(["a"], "ghost").compile()
+
+
+@case(input={"x": 0}, raises="ValueError")
+def an_entry_point_naming_an_unknown_node_is_rejected(lib: Lib) -> Any:
+    return one_node(lib).set_entry_point("ghost").compile()
+
+
+@case(input={"x": 0}, raises="ValueError")
+def a_finish_point_naming_an_unknown_node_is_rejected(lib: Lib) -> Any:
+    return one_node(lib).set_finish_point("ghost").compile()
+
+
+@case(input={"x": 0}, raises="ValueError")
+def a_node_name_with_a_colon_is_rejected(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("a:b", append("a"))
+    g.add_edge(lib.START, "a:b")
+    return g.compile()
+
+
+@case(input={"x": 0}, raises="TypeError")
+def a_node_that_is_not_callable_is_rejected(lib: Lib) -> Any:
+    return one_node(lib).add_node("b", 42).compile()
+
+
+@case(input={"x": 0}, expect={"x": 0, "log": ["a"]})
+def a_node_may_share_its_name_with_a_state_key(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("x", append("a"))
+    g.add_edge(lib.START, "x")
+    return g.compile()
