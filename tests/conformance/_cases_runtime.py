@@ -254,6 +254,26 @@ def a_node_taking_config_receives_the_configurable_values(lib: Lib) -> Any:
     return g.compile()
 
 
+@case(
+    input={"x": 0},
+    config={"tags": ["blue"], "metadata": {"owner": "ops"}},
+    expect={"x": 0, "log": ["first@1 owner=ops tags=['blue']", "second@2 owner=ops tags=['blue']"]},
+)
+def a_node_taking_config_sees_its_step_name_metadata_and_tags(lib: Lib) -> Any:
+    # `config` stays unannotated: LangGraph warns on any annotation but RunnableConfig
+    def node(state: Any, config) -> Any:  # type: ignore[no-untyped-def]
+        meta = config.get("metadata", {})
+        where = f"{meta.get('langgraph_node')}@{meta.get('langgraph_step')}"
+        return {"log": [f"{where} owner={meta.get('owner')} tags={config.get('tags')}"]}
+
+    g = lib.StateGraph(Log)
+    g.add_node("first", node)
+    g.add_node("second", node)
+    g.add_edge(lib.START, "first")
+    g.add_edge("first", "second")
+    return g.compile()
+
+
 def configured(lib: Lib) -> Any:
     # `config` stays unannotated: LangGraph warns on any annotation but RunnableConfig
     def node(state: Any, config) -> Any:  # type: ignore[no-untyped-def]
