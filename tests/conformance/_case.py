@@ -38,7 +38,8 @@ class Case:
     name: str
     build: Callable[[Lib], Any]
     input: Any = None
-    config: dict[str, Any] | None = None
+    #: a list gives ``batch``/``abatch`` one config per input
+    config: dict[str, Any] | list[dict[str, Any]] | None = None
     context: Any = None
     checks: tuple[str, ...] = DEFAULT_CHECKS
     expect: Any = MISSING
@@ -66,7 +67,7 @@ def case(
     input: Any,
     expect: Any = MISSING,
     raises: str | None = None,
-    config: dict[str, Any] | None = None,
+    config: dict[str, Any] | list[dict[str, Any]] | None = None,
     context: Any = None,
     checks: Iterable[str] = DEFAULT_CHECKS,
     also: Iterable[str] = (),

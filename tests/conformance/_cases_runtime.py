@@ -525,3 +525,25 @@ def batch_with_return_exceptions_returns_errors_in_place(lib: Lib) -> Any:
 )
 def batch_without_return_exceptions_raises_the_first_error(lib: Lib) -> Any:
     return scale(lib)
+
+
+@case(
+    input={"x": 0},
+    batch=[{"x": 1}, {"x": 2}],
+    config=[
+        {"configurable": {"user": "ann", "tier": 10}},
+        {"configurable": {"user": "bo", "tier": 20}},
+    ],
+    expect=[{"x": 10, "log": ["ann"]}, {"x": 20, "log": ["bo"]}],
+    checks=("batch", "abatch"),
+)
+def batch_takes_one_config_per_input(lib: Lib) -> Any:
+    # `config` stays unannotated: LangGraph warns on any annotation but RunnableConfig
+    def node(state: Any, config) -> Any:  # type: ignore[no-untyped-def]
+        bound = config["configurable"]
+        return {"log": [bound["user"]], "x": bound["tier"]}
+
+    g = lib.StateGraph(Log)
+    g.add_node("node", node)
+    g.add_edge(lib.START, "node")
+    return g.compile()
