@@ -244,3 +244,26 @@ def a_node_returning_a_list_instead_of_a_dict_is_rejected(lib: Lib) -> Any:
     g.add_node("a", lambda state: [("x", 2), ("x", 5)])
     g.add_edge(lib.START, "a")
     return g.compile()
+
+
+class Record(TypedDict):
+    """Keys named like the volatile keys of task events, which must still be compared."""
+
+    id: str
+    timestamp: int
+    triggers: list[str]
+
+
+@case(
+    input={"id": "r1", "timestamp": 0, "triggers": []},
+    expect={"id": "r1-done", "timestamp": 1, "triggers": ["stamp"]},
+    also=EVERY_STREAM,
+)
+def state_keys_named_id_or_timestamp_are_compared_like_any_other(lib: Lib) -> Any:
+    g = lib.StateGraph(Record)
+    g.add_node(
+        "stamp",
+        lambda state: {"id": state["id"] + "-done", "timestamp": 1, "triggers": ["stamp"]},
+    )
+    g.add_edge(lib.START, "stamp")
+    return g.compile()

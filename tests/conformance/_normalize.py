@@ -122,11 +122,24 @@ def _public_fields(value: Any) -> dict[str, Any]:
     return {name: getattr(value, name) for name in names if not name.startswith("_")}
 
 
-def strip_volatile(chunk: Any) -> Any:
-    """A ``tasks``/``debug`` chunk without ids, timestamps and trigger channel names."""
-    if isinstance(chunk, dict):
-        return {k: strip_volatile(v) for k, v in chunk.items() if k not in _VOLATILE_KEYS}
+def strip_volatile(chunk: Any, check: str) -> Any:
+    """A ``tasks``/``debug`` chunk without its task id, timestamp and trigger names.
+
+    Only the event's own keys are stripped, never keys inside a node's input or
+    result (a state may well have a key called ``id``); other checks pass through.
+    """
+    if check == "tasks" and isinstance(chunk, dict):
+        return _without_volatile(chunk)
+    if check == "debug" and isinstance(chunk, dict):
+        event = _without_volatile(chunk)
+        if isinstance(event.get("payload"), dict):
+            event["payload"] = _without_volatile(event["payload"])
+        return event
     return chunk
+
+
+def _without_volatile(event: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in event.items() if k not in _VOLATILE_KEYS}
 
 
 def sort_key(value: Any) -> str:

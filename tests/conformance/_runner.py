@@ -200,7 +200,7 @@ def normalize(case: Case, raw: dict[str, Any], sizes: dict[str, list[int]]) -> d
             out[check] = canon(result, same_message=same)
             continue
         error = None if result.error is None else Raised(result.error, same_message=same)
-        chunks = [canon(strip_volatile(c), same_message=same) for c in result.chunks]
+        chunks = [canon(strip_volatile(c, check), same_message=same) for c in result.chunks]
         failed = result.error is not None
         if check in {"updates", "custom"}:
             kept = chunks[: sum(sizes[check])] if failed else chunks
@@ -208,7 +208,7 @@ def normalize(case: Case, raw: dict[str, Any], sizes: dict[str, list[int]]) -> d
         elif check == "multi":
             # after a failure, drop the updates of the failing step (those after the
             # last values chunk): which siblings finished first is a race
-            while failed and chunks and chunks[-1][0] != "values":
+            while failed and chunks and _mode_of(chunks[-1]) != "values":
                 chunks.pop()
             body = segments_split_by(chunks, _after_values, rank=_values_last)
         elif check == "tasks":
@@ -226,12 +226,17 @@ def normalize(case: Case, raw: dict[str, Any], sizes: dict[str, list[int]]) -> d
     return out
 
 
+def _mode_of(chunk: Any) -> Any:
+    """The mode of a ``(mode, chunk)`` pair; None for anything else (a mismatch anyway)."""
+    return chunk[0] if isinstance(chunk, tuple) and len(chunk) == 2 else None
+
+
 def _after_values(chunk: Any, previous: Any) -> bool:
-    return bool(previous[0] == "values")
+    return bool(_mode_of(previous) == "values")
 
 
 def _values_last(chunk: Any) -> int:
-    return int(chunk[0] == "values")
+    return int(_mode_of(chunk) == "values")
 
 
 def _results_last(chunk: Any) -> int:
