@@ -1,5 +1,6 @@
 """Cases about control flow by edges: chains, fan-out, joins, waiting edges, ``defer``."""
 
+import functools
 from typing import Any
 
 from ._case import case
@@ -380,4 +381,28 @@ def a_node_may_share_its_name_with_a_state_key(lib: Lib) -> Any:
     g = lib.StateGraph(Log)
     g.add_node("x", append("a"))
     g.add_edge(lib.START, "x")
+    return g.compile()
+
+
+class Adder:
+    """A callable object as a node; added without a name, it is named after its class."""
+
+    def __init__(self, step: int) -> None:
+        self.step = step
+
+    def __call__(self, state: Any) -> dict[str, Any]:
+        return {"x": state["x"] + self.step, "log": [type(self).__name__]}
+
+
+def add(state: Any, step: int) -> dict[str, Any]:
+    return {"x": state["x"] + step, "log": ["partial"]}
+
+
+@case(input={"x": 1}, expect={"x": 8, "log": ["Adder", "partial"]})
+def callable_objects_and_partials_work_as_nodes(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node(Adder(2))
+    g.add_node("partial", functools.partial(add, step=5))
+    g.add_edge(lib.START, "Adder")
+    g.add_edge("Adder", "partial")
     return g.compile()
