@@ -246,6 +246,35 @@ def a_node_returning_a_list_instead_of_a_dict_is_rejected(lib: Lib) -> Any:
     return g.compile()
 
 
+class QuestionModel(pydantic.BaseModel):
+    question: str
+
+
+@dataclasses.dataclass
+class AnswerRecord:
+    answer: str
+
+
+@case(input={"question": "mix"}, expect={"answer": "MIX!"})
+def schemas_of_different_kinds_mix_as_input_and_output(lib: Lib) -> Any:
+    return build_with_schemas(lib, input_schema=QuestionModel, output_schema=AnswerRecord)
+
+
+# LangGraph does not validate the input against a pydantic input schema of a
+# TypedDict state: the int reaches the node, whose .upper() fails.
+@case(input={"question": 5}, raises="AttributeError")
+def a_pydantic_input_schema_does_not_validate_the_input(lib: Lib) -> Any:
+    return build_with_schemas(lib, input_schema=QuestionModel)
+
+
+@case(input={"label": "no x"}, raises="ValidationError")
+def a_pydantic_state_rejects_input_missing_a_required_field(lib: Lib) -> Any:
+    g = lib.StateGraph(ModelState)
+    g.add_node("one", model_step)
+    g.add_edge(lib.START, "one")
+    return g.compile()
+
+
 class Record(TypedDict):
     """Keys named like the volatile keys of task events, which must still be compared."""
 
