@@ -246,6 +246,32 @@ def a_node_returning_a_list_instead_of_a_dict_is_rejected(lib: Lib) -> Any:
     return g.compile()
 
 
+def keep_max(left: int | None, right: int) -> int:
+    return right if left is None else max(left, right)
+
+
+class Folded(TypedDict, total=False):
+    """Reducer keys whose types start from different defaults (or from none)."""
+
+    best: Annotated[int | None, keep_max]
+    tags: Annotated[set[str], operator.or_]
+    text: Annotated[str, operator.add]
+
+
+@case(
+    input={"tags": {"a"}},
+    expect={"best": 3, "tags": {"a", "b"}, "text": "xy"},
+    also=EVERY_STREAM,
+)
+def reducer_keys_start_from_the_default_of_their_type(lib: Lib) -> Any:
+    g = lib.StateGraph(Folded)
+    g.add_node("one", lambda state: {"best": 3, "tags": {"b"}, "text": "x"})
+    g.add_node("two", lambda state: {"text": "y"})
+    g.add_edge(lib.START, "one")
+    g.add_edge("one", "two")
+    return g.compile()
+
+
 class QuestionModel(pydantic.BaseModel):
     question: str
 

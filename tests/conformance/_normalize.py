@@ -155,6 +155,9 @@ def _keyable(value: Any) -> Any:
         return {sort_key(k): _keyable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [type(value).__name__, *(_keyable(v) for v in value)]
+    if isinstance(value, set | frozenset):
+        # iteration order of a set depends on its history; sort the members' keys
+        return [type(value).__name__, *sorted(sort_key(v) for v in value)]
     return [type(value).__name__, repr(value)]
 
 
