@@ -20,6 +20,7 @@ def test_every_error_derives_from_the_one_root() -> None:
         (errors.InvalidUpdateError, ValueError),
         (errors.EmptyInputError, ValueError),
         (errors.GraphBuildError, ValueError),
+        (errors.InvalidNodeError, TypeError),
         (errors.NodeTimeoutError, TimeoutError),
         (errors.RunTimeoutError, TimeoutError),
     ],

@@ -10,6 +10,7 @@ class keeps that base too, so ``except RecursionError`` code ports unchanged::
     ├── InvalidUpdateError       (also ValueError)      a node wrote an update the state cannot take
     ├── EmptyInputError          (also ValueError)      a run was started with no input
     ├── GraphBuildError          (also ValueError)      add_* / compile rejected the graph
+    │   └── InvalidNodeError     (also TypeError)       add_node got something that cannot run
     ├── NodeTimeoutError         (also TimeoutError)    a node ran past its timeout
     ├── RunTimeoutError          (also TimeoutError)    a step or the whole run ran past its timeout
     ├── ParentCommand                                   Command(graph=PARENT) travelling upward
@@ -33,6 +34,7 @@ __all__ = [
     "GraphBuildError",
     "GraphRecursionError",
     "HarnessError",
+    "InvalidNodeError",
     "InvalidUpdateError",
     "NodeTimeoutError",
     "ParentCommand",
@@ -62,6 +64,13 @@ class EmptyInputError(WarpgraphError, ValueError):
 
 class GraphBuildError(WarpgraphError, ValueError):
     """``add_*`` or ``compile`` rejected the graph; the message names the culprit and the fix."""
+
+
+class InvalidNodeError(GraphBuildError, TypeError):
+    """``add_node`` was given something that cannot run as a node.
+
+    Also a ``TypeError``, which is what LangGraph raises for it.
+    """
 
 
 class NodeTimeoutError(WarpgraphError, TimeoutError):

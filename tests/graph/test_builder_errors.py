@@ -6,6 +6,7 @@ from typing import Annotated, Any, TypedDict
 import pytest
 
 from warpgraph import END, START, GraphBuildError, StateGraph
+from warpgraph.errors import InvalidNodeError
 
 
 class State(TypedDict):
@@ -167,11 +168,13 @@ def test_a_state_schema_must_be_a_typeddict_dataclass_or_model() -> None:
         StateGraph(int)
 
 
-def test_a_node_must_be_callable() -> None:
+def test_a_node_must_be_callable_and_is_refused_with_a_type_error_as_in_langgraph() -> None:
     with pytest.raises(
-        GraphBuildError, match=r"^Node 'a' must be a function or a compiled graph, got int$"
-    ):
+        InvalidNodeError, match=r"^Node 'a' must be a function or a compiled graph, got int$"
+    ) as caught:
         StateGraph(State).add_node("a", 5)  # type: ignore[arg-type]
+    assert isinstance(caught.value, TypeError)
+    assert isinstance(caught.value, GraphBuildError)
 
 
 def test_an_empty_sequence_is_rejected() -> None:

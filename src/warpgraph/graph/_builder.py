@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from warpgraph.errors import GraphBuildError
+from warpgraph.errors import GraphBuildError, InvalidNodeError
 from warpgraph.runtime._limits import Limiter, node_limiter
 from warpgraph.runtime._retry import RetryPolicy
 from warpgraph.runtime._timeouts import node_timeout
@@ -110,7 +110,7 @@ class StateGraph(Generic[StateT]):
         if action is None:
             raise GraphBuildError(f"Node '{node}' has no function: call add_node('{node}', fn)")
         if not callable(action) and not hasattr(action, "ainvoke"):
-            raise GraphBuildError(
+            raise InvalidNodeError(
                 f"Node '{node}' must be a function or a compiled graph, got {type(action).__name__}"
             )
         _check_name(node)

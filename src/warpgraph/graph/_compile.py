@@ -250,7 +250,8 @@ def _wanted_kwargs(action: Any) -> tuple[str, ...]:
 
 def _input_reader(inputs: SchemaInfo, state: SchemaInfo) -> Callable[[Any], dict[str, Any]]:
     readers = (inputs.to_dict, state.to_dict)
-    validate = inputs.validate
+    # Only a pydantic *state* validates the input; a separate input schema does not (as LangGraph).
+    validate = inputs.validate if inputs is state else None
 
     def read(value: Any) -> dict[str, Any]:
         if isinstance(value, dict):

@@ -133,7 +133,7 @@ class TaskCaller:
             elif node.retry or self.observer is not None:
                 result = await self._call(node, arg, task_id, send_index, step)
             else:  # nothing to retry or report: one coroutine frame less
-                result = await self._attempt(node, arg)
+                result = await self._attempt(node, arg, step, send_index)
             writes, gotos, sends = self.read(node, result)
             if node.branches:
                 more_gotos, more_sends = await self.branch_targets(node, writes)
@@ -180,7 +180,7 @@ class TaskCaller:
         """Call the node, retrying per its policies and reporting each attempt."""
         observer = self.observer
         if not node.retry and observer is None:
-            return await self._attempt(node, arg)
+            return await self._attempt(node, arg, step, send_index)
         span = Span(observer, task_id, node.name, step, send_index) if observer else None
         failures = 0
         rng: random.Random | None = None
@@ -188,7 +188,7 @@ class TaskCaller:
             attempt = failures + 1
             tokens = span.start(attempt) if span is not None else None
             try:
-                result = await self._attempt(node, arg)
+                result = await self._attempt(node, arg, step, send_index)
             except Exception as exc:
                 if span is not None:
                     span.finish(attempt, tokens, "error", exc)
@@ -208,12 +208,16 @@ class TaskCaller:
                 span.finish(attempt, tokens, "ok", None)
             return result
 
-    async def _attempt(self, node: NodeSpec, arg: Any) -> Any:
+    async def _attempt(
+        self, node: NodeSpec, arg: Any, step: int = 0, send_index: int | None = None
+    ) -> Any:
         """One call of the node function; a nested graph's ParentCommand is its result."""
         try:
             if node.kwargs:
                 injected = self._injected
                 kwargs = {k: injected[k] for k in node.kwargs}
+                if "config" in kwargs:
+                    kwargs["config"] = self._task_config(node, step, send_index)
                 if node.is_async:
                     return await node.call(arg, **kwargs)
                 if self.inline_sync:
@@ -234,6 +238,24 @@ class TaskCaller:
         except asyncio.CancelledError:
             self.interrupted += (node.name,)  # controls (issue 6): where a stopped run was
             raise
+
+    def _task_config(self, node: NodeSpec, step: int, send_index: int | None) -> Any:
+        """The run's config plus LangGraph's per-task metadata (node, step, triggers, path)."""
+        config: dict[str, Any] = self._injected["config"]
+        path: tuple[Any, ...]
+        if send_index is None:
+            triggers, path = node.triggers, ("__pregel_pull", node.name)
+        else:
+            triggers, path = ("__pregel_push",), ("__pregel_push", send_index, False)
+        metadata = {
+            **(config.get("metadata") or {}),
+            "langgraph_step": step,
+            "langgraph_node": node.name,
+            "langgraph_triggers": triggers,
+            "langgraph_path": path,
+            "langgraph_checkpoint_ns": f"{node.name}:{uuid.uuid4()}",
+        }
+        return {**config, "metadata": metadata}
 
     # -- reading results -----------------------------------------------------------------
 
