@@ -482,6 +482,41 @@ def a_reducer_failing_on_the_input_raises_its_error(lib: Lib) -> Any:
     return chain(lib, 1)
 
 
+def _register_default_retry_on(error: type[Exception], retried: bool) -> None:
+    """One case per exception type: does LangGraph's default ``retry_on`` retry it?"""
+
+    def build(lib: Lib) -> Any:
+        return flaky(lib, 1, error)
+
+    verb = "retries" if retried else "does_not_retry"
+    build.__name__ = f"the_default_retry_policy_{verb}_{error.__name__.lower()}"
+    if retried:
+        case(input={"x": 0}, expect={"x": 2, "log": ["flaky"]}, checks=("invoke",))(build)
+    else:
+        case(input={"x": 0}, raises=error.__name__, same_message=True, checks=("invoke",))(build)
+
+
+for _error, _retried in [
+    (ConnectionResetError, True),
+    (NodeFailure, True),
+    (RuntimeError, False),
+    (TimeoutError, False),
+    (OSError, False),
+    (KeyError, False),
+    (TypeError, False),
+    (ZeroDivisionError, False),
+]:
+    _register_default_retry_on(_error, _retried)
+
+
+@case(input={"x": 0}, expect={"x": 3, "log": ["flaky"]})
+def retry_on_may_be_a_tuple_of_exception_types(lib: Lib) -> Any:
+    policy = lib.RetryPolicy(
+        retry_on=(KeyError, ConnectionError), initial_interval=0.0, jitter=False
+    )
+    return flaky_in_turn(lib, policy)
+
+
 def scale(lib: Lib) -> Any:
     def node(state: Any) -> Any:
         if state["x"] < 0:
