@@ -233,7 +233,7 @@ def test_a_node_exception_propagates_with_its_own_type() -> None:
     g = StateGraph(Log)
     g.add_node("boom", boom)
     g.add_edge(START, "boom")
-    with pytest.raises(KeyError, match=r"^'missing'$"):
+    with pytest.raises(KeyError, match=r"^'missing'\nDuring task with name 'boom' and id '[^']+'$"):
         g.compile().invoke({})
 
 
@@ -259,7 +259,7 @@ async def test_a_failing_task_cancels_its_siblings_in_the_step() -> None:
     g.add_edge(START, "waits")
     g.add_edge(START, "fails")
     loop = asyncio.get_running_loop()
-    with pytest.raises(RuntimeError, match=r"^boom$"):
+    with pytest.raises(RuntimeError, match=r"^boom\nDuring task with name 'fails' and id '[^']+'$"):
         await g.compile().ainvoke({})
     assert cancelled == ["waits"]
     assert loop.time() == 1.0
@@ -345,7 +345,9 @@ def test_batch_returns_results_in_input_order_and_can_return_exceptions() -> Non
     results = app.batch([{"x": 1}, {"x": -1}], return_exceptions=True)
     assert results[0] == {"x": 2, "log": []}
     assert isinstance(results[1], ValueError)
-    with pytest.raises(ValueError, match=r"^negative$"):
+    with pytest.raises(
+        ValueError, match=r"^negative\nDuring task with name 'check' and id '[^']+'$"
+    ):
         app.batch([{"x": -1}])
 
 
@@ -412,7 +414,9 @@ async def test_a_task_failing_at_once_still_lets_its_siblings_start_then_cancels
     g.add_node("c_sync", lambda s: log.append("sync ran"))
     for name in ("a_fails", "b_waits", "c_sync"):
         g.add_edge(START, name)
-    with pytest.raises(ValueError, match=r"^at once$"):
+    with pytest.raises(
+        ValueError, match=r"^at once\nDuring task with name 'a_fails' and id '[^']+'$"
+    ):
         await g.compile().ainvoke({})
     assert log[:2] == ["fails", "waits started"]
     assert sorted(log[2:]) == ["sync ran", "waits cancelled"]
@@ -439,3 +443,16 @@ def test_a_command_prints_only_its_given_fields_as_langgraphs_does() -> None:
     assert repr(Command(update={"x": 1}, goto=[Send("a", 1)])) == (
         "Command(update={'x': 1}, goto=[Send(node='a', arg=1)])"
     )
+
+
+async def test_an_async_chain_nodes_error_also_names_its_task() -> None:
+    async def fails(state: Log) -> dict[str, Any]:
+        raise LookupError("nothing here")
+
+    g = chain("a")
+    g.add_node("fails", fails)
+    g.add_edge("a", "fails")
+    with pytest.raises(
+        LookupError, match=r"^nothing here\nDuring task with name 'fails' and id '[^']+'$"
+    ):
+        await g.compile().ainvoke({})

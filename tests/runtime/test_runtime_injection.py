@@ -81,7 +81,7 @@ def flaky(failures: int, error: Exception) -> Any:
     async def node(state: State) -> dict[str, Any]:
         calls.append(asyncio.get_running_loop().time())
         if len(calls) <= failures:
-            raise error
+            raise type(error)(*error.args)  # a fresh error per attempt, as real code raises
         return {"x": len(calls)}
 
     node.calls = calls  # type: ignore[attr-defined]
@@ -115,14 +115,18 @@ async def test_the_backoff_is_capped_by_max_interval() -> None:
 async def test_retries_give_up_after_max_attempts_with_the_last_error() -> None:
     node = flaky(5, ConnectionError("down"))
     policy = RetryPolicy(initial_interval=1.0, max_attempts=2, jitter=False)
-    with pytest.raises(ConnectionError, match=r"^down$"):
+    with pytest.raises(
+        ConnectionError, match=r"^down\nDuring task with name 'flaky' and id '[^']+'$"
+    ):
         await retrying_app(node, policy).ainvoke({})
     assert node.calls == [0.0, 1.0]
 
 
 async def test_the_default_policy_does_not_retry_programming_errors() -> None:
     node = flaky(1, ValueError("bad input"))
-    with pytest.raises(ValueError, match=r"^bad input$"):
+    with pytest.raises(
+        ValueError, match=r"^bad input\nDuring task with name 'flaky' and id '[^']+'$"
+    ):
         await retrying_app(node, RetryPolicy(initial_interval=0.0)).ainvoke({})
     assert len(node.calls) == 1
 

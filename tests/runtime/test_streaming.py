@@ -144,7 +144,7 @@ def test_an_error_ends_the_stream_after_the_chunks_before_it() -> None:
         for chunk in g.compile().stream({}):
             seen.append(chunk)
 
-    with pytest.raises(LookupError, match=r"^gone$"):
+    with pytest.raises(LookupError, match=r"^gone\nDuring task with name 'boom' and id '[^']+'$"):
         consume()
     assert seen == [{"a": {"x": 1}}]
 

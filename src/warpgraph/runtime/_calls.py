@@ -30,7 +30,7 @@ from warpgraph.runtime._program import Branch, NodeSpec, Program
 from warpgraph.runtime._retry import retry_delay, should_retry
 from warpgraph.runtime._types import END, Command, Send
 
-__all__ = ["Observer", "TaskCaller"]
+__all__ = ["Observer", "TaskCaller", "name_task"]
 
 _NO_SENDS: tuple[Send, ...] = ()
 _NO_GOTOS: tuple[str, ...] = ()
@@ -238,6 +238,9 @@ class TaskCaller:
         except asyncio.CancelledError:
             self.interrupted += (node.name,)  # controls (issue 6): where a stopped run was
             raise
+        except Exception as exc:  # the node's own error: say which task raised it
+            name_task(exc, node.name, "")
+            raise
 
     def _task_config(self, node: NodeSpec, step: int, send_index: int | None) -> Any:
         """The run's config plus LangGraph's per-task metadata (node, step, triggers, path)."""
@@ -411,6 +414,14 @@ class TaskCaller:
             gotos += g
             sends += s
         return gotos, sends
+
+
+def name_task(exc: BaseException, node: str, task_id: str) -> None:
+    """Note on an exception a node raised which task raised it, as LangGraph does.
+
+    Only the node's own errors get it; warpgraph's errors already name the node.
+    """
+    exc.add_note(f"During task with name '{node}' and id '{task_id or uuid.uuid4()}'")
 
 
 def _update_chunk(writes: Sequence[tuple[str, Any]]) -> Any:

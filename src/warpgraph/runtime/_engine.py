@@ -21,7 +21,7 @@ from typing import Any
 
 from warpgraph.errors import EmptyInputError, GraphRecursionError, ParentCommand
 from warpgraph.runtime._apply import apply_update, apply_writes, plan_step, route
-from warpgraph.runtime._calls import Observer, TaskCaller
+from warpgraph.runtime._calls import Observer, TaskCaller, name_task
 from warpgraph.runtime._context import Runtime
 from warpgraph.runtime._program import NodeSpec, Program
 from warpgraph.runtime._types import Send
@@ -147,6 +147,9 @@ class Run:
                         result = parent.command
                     except asyncio.CancelledError:
                         caller.interrupted += (node.name,)  # where a stopped run was (issue 6)
+                        raise
+                    except Exception as exc:
+                        name_task(exc, node.name, "")
                         raise
                     if type(result) is dict and channels.keys() >= result.keys():
                         apply_update(program, values, result)
