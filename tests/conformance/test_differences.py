@@ -150,6 +150,31 @@ def test_where_langgraph_raises_an_unhelpful_error_warpgraph_explains(
         build(wg).invoke({"x": 0})
 
 
+def branch_returning_a_set(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("a", append("a"))
+    g.add_node("b", append("b"))
+    g.add_edge(lib.START, "a")
+    g.add_conditional_edges("a", lambda state: {"b"})
+    return g.compile()
+
+
+def test_a_branch_result_of_an_unsupported_type_is_reported_not_crashed_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # LangGraph takes the set for one unknown node name, logs it and goes on
+    with caplog.at_level(logging.WARNING, logger="langgraph"):
+        assert branch_returning_a_set(LG).invoke({"x": 0}) == {"x": 0, "log": ["a"]}
+    assert any("branch:to:{'b'}" in r.getMessage() for r in caplog.records)
+
+    wg = load_wg()
+    # the exact wording is the engine's; it must name the edge, its node and the value
+    with pytest.raises(
+        wg.InvalidUpdateError, match=r"^Conditional edge 'condition' of 'a' .*\{'b'\}"
+    ):
+        branch_returning_a_set(wg).invoke({"x": 0})
+
+
 def async_node(lib: Lib) -> Any:
     g = lib.StateGraph(Log)
     g.add_node("a", append_async("a", yields=1))
