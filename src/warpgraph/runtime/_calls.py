@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from warpgraph.errors import InvalidUpdateError, ParentCommand
+from warpgraph.errors import InvalidUpdateError, ParentCommand, WarpgraphError
 from warpgraph.runtime import _events as ev
 from warpgraph.runtime._apply import apply_writes
 from warpgraph.runtime._context import Runtime
@@ -419,8 +419,11 @@ class TaskCaller:
 def name_task(exc: BaseException, node: str, task_id: str) -> None:
     """Note on an exception a node raised which task raised it, as LangGraph does.
 
-    Only the node's own errors get it; warpgraph's errors already name the node.
+    Only the node's own errors get it; warpgraph's errors (a node timeout, an error
+    of a subgraph run inside the node) already say where they come from.
     """
+    if isinstance(exc, WarpgraphError):
+        return
     exc.add_note(f"During task with name '{node}' and id '{task_id or uuid.uuid4()}'")
 
 
