@@ -267,6 +267,13 @@ def graph_specs(
             nodes[index] = dataclasses.replace(nodes[index], fails_at=draw(st.integers(0, 3)))
         else:
             nodes = draw(_with_subgraph(nodes, send_targets))
+            escalated_to = {n.name for n in nodes if n.subgraph and _escalates(n.subgraph)}
+            # LangGraph 1.2 runs the conditional edges of a subgraph node that got a
+            # Command.PARENT synchronously, so an async router there raises TypeError
+            branches = [
+                dataclasses.replace(b, is_async=False) if b.source in escalated_to else b
+                for b in branches
+            ]
     else:
         # one node, never run as several Send tasks at once, may escalate to the parent
         escalating = draw(
@@ -326,6 +333,10 @@ def _with_subgraph(
         )
     nodes[index] = dataclasses.replace(nodes[index], subgraph=sub, goto=None, fails_at=None)
     return nodes
+
+
+def _escalates(spec: GraphSpec) -> bool:
+    return any(n.parent_goto is not None for n in spec.nodes)
 
 
 def _later(names: list[str], index: int) -> st.SearchStrategy[str]:
