@@ -456,3 +456,14 @@ async def test_an_async_chain_nodes_error_also_names_its_task() -> None:
         LookupError, match=r"^nothing here\nDuring task with name 'fails' and id '[^']+'$"
     ):
         await g.compile().ainvoke({})
+
+
+def test_a_branch_result_that_is_no_node_name_is_reported_naming_the_edge() -> None:
+    g = chain("a")
+    g.add_conditional_edges("a", lambda s: {"b"})
+    with pytest.raises(
+        InvalidUpdateError,
+        match=r"^Conditional edge 'condition' of 'a' returned \{'b'\} \(set\); "
+        r"return a node name, END, a Send, or a list of them$",
+    ):
+        g.compile().invoke({})

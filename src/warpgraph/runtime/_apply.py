@@ -129,8 +129,10 @@ def route(
     changed: list[Barrier] = []
     for node, gotos, node_sends in finished:
         triggered.update(node.edges)
-        triggered.update(gotos)
-        sends.extend(node_sends)
+        if gotos:
+            triggered.update(gotos)
+        if node_sends:
+            sends.extend(node_sends)
         for barrier in node.barriers:
             seen = barrier_seen[barrier.index]
             if node.name not in seen:

@@ -16,7 +16,7 @@ import functools
 import inspect
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +24,7 @@ from warpgraph.errors import InvalidUpdateError, ParentCommand, WarpgraphError
 from warpgraph.runtime import _events as ev
 from warpgraph.runtime._apply import apply_writes
 from warpgraph.runtime._context import Runtime
+from warpgraph.runtime._gate import Gate
 from warpgraph.runtime._limits import run_limited
 from warpgraph.runtime._observer import Observer, Span, now
 from warpgraph.runtime._program import Branch, NodeSpec, Program
@@ -121,9 +122,19 @@ class TaskCaller:
     # -- one task ------------------------------------------------------------------------
 
     async def task(
-        self, node: NodeSpec, arg: Any, send_index: int | None, step: int, task_id: str
+        self,
+        node: NodeSpec,
+        arg: Any,
+        send_index: int | None,
+        step: int,
+        task_id: str,
+        gate: Gate | None = None,
     ) -> Outcome:
-        """Run ``node`` on ``arg``; return its writes, goto targets and Sends."""
+        """Run ``node`` on ``arg``; return its writes, goto targets and Sends.
+
+        In a concurrent step the task reports its end and any failure to the step's
+        ``gate`` itself (cheaper than a done callback per task; see ``_gate``).
+        """
         try:
             if node.limiter is not None:  # per-node max_concurrency (controls, issue 6)
                 result = await run_limited(self, node, arg, task_id, send_index, step)
@@ -139,11 +150,16 @@ class TaskCaller:
                 more_gotos, more_sends = await self.branch_targets(node, writes)
                 gotos = [*gotos, *more_gotos]
                 sends = [*sends, *more_sends]
-        except Exception as exc:
-            if self.stream_tasks:  # the failed task's result goes out at once, never held
+        except BaseException as exc:
+            if gate is not None:
+                gate.fail()
+            if self.stream_tasks and isinstance(exc, Exception):  # out at once, never held
                 failed = {"id": task_id, "name": node.name, "error": exc, "result": {}}
                 self._emit_task(step, "task_result", {**failed, "interrupts": []}, now=True)
             raise
+        finally:
+            if gate is not None:
+                gate.finish()
         if self.stream_updates:
             self._out("updates", {node.name: _update_chunk(writes)})
         if self.stream_tasks:
@@ -371,6 +387,12 @@ class TaskCaller:
                 sends.append(item)
                 continue
             target = item
+            mapped = branch is not None and branch.path_map is not None
+            if not isinstance(item, str) and not (mapped and isinstance(item, Hashable)):
+                raise InvalidUpdateError(
+                    f"{what} of '{source}' returned {item!r} ({type(item).__name__}); "
+                    "return a node name, END, a Send, or a list of them"
+                )
             if branch is not None and branch.path_map is not None:
                 if item not in branch.path_map:
                     raise InvalidUpdateError(

@@ -23,6 +23,7 @@ from warpgraph.errors import EmptyInputError, GraphRecursionError, ParentCommand
 from warpgraph.runtime._apply import apply_update, apply_writes, plan_step, route
 from warpgraph.runtime._calls import Observer, TaskCaller, name_task
 from warpgraph.runtime._context import Runtime
+from warpgraph.runtime._gate import Gate
 from warpgraph.runtime._program import NodeSpec, Program
 from warpgraph.runtime._types import Send
 
@@ -263,11 +264,12 @@ class Run:
             ids = [caller.announce(node, arg, index, step) for node, arg, index in planned]
         else:
             ids = [""] * len(planned)  # nobody sees task ids: skip naming them
+        gate = Gate(asyncio.get_running_loop(), len(planned))
         coros = [
-            caller.task(node, arg, index, step, task_id)
+            caller.task(node, arg, index, step, task_id, gate)
             for (node, arg, index), task_id in zip(planned, ids, strict=True)
         ]
-        results = await run_concurrently(coros)
+        results = await run_concurrently(coros, gate)
         # Apply order: node tasks by name, then Send tasks by index.
         n_push = len(pushes)
         ordered = results[n_push:] + results[:n_push]
@@ -292,7 +294,9 @@ class Run:
 _EAGER_TASK: Callable[..., asyncio.Task[Any]] | None = getattr(asyncio, "eager_task_factory", None)
 
 
-async def run_concurrently(coros: list[Coroutine[Any, Any, Any]]) -> list[Any]:
+async def run_concurrently(
+    coros: list[Coroutine[Any, Any, Any]], gate: Gate | None = None
+) -> list[Any]:
     """Await ``coros`` as concurrent tasks; on the first failure cancel the rest and raise it.
 
     Every coroutine gets its own task, so code in a node sees a task of its own
@@ -300,16 +304,17 @@ async def run_concurrently(coros: list[Coroutine[Any, Any, Any]]) -> list[Any]:
     start eagerly. The failure propagates with its own type (no ExceptionGroup), as
     LangGraph's does; siblings that already finished keep their results unused.
 
-    Each task reports its own end (``_Gate``) instead of the step registering a done
-    callback per task, as ``asyncio.wait`` would: the same outcome for half the loop
-    work, which is most of what a fan-out step costs.
+    The step waits on a ``Gate`` (see ``_gate``): pass the one ``coros`` already
+    report to (``TaskCaller.task`` does), or None to have each coroutine wrapped.
     """
     loop = asyncio.get_running_loop()
-    gate = _Gate(loop, len(coros))
+    if gate is None:
+        gate = Gate(loop, len(coros))
+        coros = [gate.track(coro) for coro in coros]
     if _EAGER_TASK is not None:
-        tasks = [_EAGER_TASK(loop, gate.track(coro)) for coro in coros]
+        tasks = [_EAGER_TASK(loop, coro) for coro in coros]
     else:
-        tasks = [loop.create_task(gate.track(coro)) for coro in coros]
+        tasks = [loop.create_task(coro) for coro in coros]
     try:
         await gate.opened
     except BaseException:
@@ -324,28 +329,6 @@ async def run_concurrently(coros: list[Coroutine[Any, Any, Any]]) -> list[Any]:
         if error is not None:
             raise error
     return [task.result() for task in tasks]  # (a task that cancelled itself re-raises here)
-
-
-class _Gate:
-    """Opens when every tracked coroutine has ended, or as soon as one fails."""
-
-    __slots__ = ("left", "opened")
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, count: int) -> None:
-        self.opened: asyncio.Future[None] = loop.create_future()
-        self.left = count
-
-    async def track(self, coro: Coroutine[Any, Any, Any]) -> Any:
-        try:
-            return await coro
-        except BaseException:
-            if not self.opened.done():
-                self.opened.set_result(None)
-            raise
-        finally:
-            self.left -= 1
-            if self.left == 0 and not self.opened.done():
-                self.opened.set_result(None)
 
 
 async def _cancel_all(tasks: list[asyncio.Task[Any]]) -> None:
