@@ -5,6 +5,7 @@ sibling records what happened to it in a list the test reads after the run.
 """
 
 import asyncio
+import gc
 from typing import Any
 
 import pytest
@@ -52,3 +53,33 @@ def test_a_failing_node_cancels_its_running_siblings_as_langgraph_does() -> None
     expected = asyncio.run(run(LG))
     assert expected == ["sibling started", "sibling cancelled", "run raised"]
     assert asyncio.run(run(load_wg())) == expected
+
+
+def two_failures(lib: Lib) -> Any:
+    async def boom(state: Any) -> Any:
+        raise NodeFailure("boom")
+
+    g = lib.StateGraph(Log)
+    g.add_node("a", boom)
+    g.add_node("b", boom)
+    g.add_edge(lib.START, "a")
+    g.add_edge(lib.START, "b")
+    return g.compile()
+
+
+async def unretrieved_errors(lib: Lib) -> list[str]:
+    """What the loop reports about task errors nobody looked at, after the run."""
+    reports: list[str] = []
+    asyncio.get_running_loop().set_exception_handler(
+        lambda loop, context: reports.append(str(context.get("message")))
+    )
+    with pytest.raises(NodeFailure):
+        await two_failures(lib).ainvoke({"x": 0})
+    # a task's unretrieved error is reported when the task is collected
+    gc.collect()
+    return reports
+
+
+def test_every_failing_sibling_has_its_error_retrieved_as_in_langgraph() -> None:
+    assert asyncio.run(unretrieved_errors(LG)) == []
+    assert asyncio.run(unretrieved_errors(load_wg())) == []
