@@ -467,3 +467,24 @@ def test_a_branch_result_that_is_no_node_name_is_reported_naming_the_edge() -> N
         r"return a node name, END, a Send, or a list of them$",
     ):
         g.compile().invoke({})
+
+
+async def test_when_several_tasks_fail_every_error_is_retrieved_and_the_first_raised() -> None:
+    import gc
+
+    async def boom(state: Log) -> dict[str, Any]:
+        raise KeyError(state.get("x"))
+
+    reports: list[str] = []
+    asyncio.get_running_loop().set_exception_handler(
+        lambda loop, context: reports.append(str(context.get("message")))
+    )
+    g = StateGraph(Log)
+    for name in ("a", "b"):
+        g.add_node(name, boom)
+        g.add_edge(START, name)
+    with pytest.raises(KeyError) as caught:
+        await g.compile().ainvoke({"x": 1})
+    assert caught.value.__notes__[0].startswith("During task with name 'a'")
+    gc.collect()
+    assert reports == []  # no "Task exception was never retrieved"

@@ -324,10 +324,13 @@ async def run_concurrently(
     unfinished = [task for task in tasks if not task.done()]
     if unfinished:  # the gate opened early: a task failed
         await _cancel_all(unfinished)
+    failure: BaseException | None = None
     for task in tasks:  # the first failure in task order, with its own type
-        error = None if task.cancelled() else task.exception()
-        if error is not None:
-            raise error
+        error = None if task.cancelled() else task.exception()  # marks every one retrieved
+        if error is not None and failure is None:
+            failure = error
+    if failure is not None:
+        raise failure
     return [task.result() for task in tasks]  # (a task that cancelled itself re-raises here)
 
 
