@@ -2,6 +2,7 @@
 
 import asyncio
 import functools
+import gc
 import itertools
 import operator
 import threading
@@ -470,8 +471,6 @@ def test_a_branch_result_that_is_no_node_name_is_reported_naming_the_edge() -> N
 
 
 async def test_when_several_tasks_fail_every_error_is_retrieved_and_the_first_raised() -> None:
-    import gc
-
     async def boom(state: Log) -> dict[str, Any]:
         raise KeyError(state.get("x"))
 
