@@ -134,7 +134,13 @@ async def test_after_max_attempts_the_last_error_propagates(vclock: VirtualClock
 @pytest.mark.virtual_time
 async def test_a_bug_is_not_retried(vclock: VirtualClock) -> None:
     buggy = FakeLLM([ValueError("prompt template has no {question}")], latency=1.0)
-    with pytest.raises(ValueError, match=r"^prompt template has no \{question\}\nDuring task with name 'ask' and id '[0-9a-f-]+'$"):
+    with pytest.raises(
+        ValueError,
+        match=(
+            r"^prompt template has no \{question\}"
+            r"\nDuring task with name 'ask' and id '[0-9a-f-]+'$"
+        ),
+    ):
         await example.build_graph(provider=buggy).ainvoke(example.INPUT)
     assert buggy.call_count == 1
     assert vclock.now() == 1.0

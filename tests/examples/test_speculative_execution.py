@@ -56,7 +56,13 @@ async def test_when_every_candidate_fails_the_node_fails_with_all_their_errors(
         "a": example.make_model("a", 1.0, fails_after=0.25),
         "b": example.make_model("b", 1.0, fails_after=0.75),
     }
-    with pytest.raises(ExceptionGroup, match=r"^every candidate failed: a, b\nDuring task with name 'answer' and id '[0-9a-f-]+'$") as caught:
+    with pytest.raises(
+        ExceptionGroup,
+        match=(
+            r"^every candidate failed: a, b"
+            r"\nDuring task with name 'answer' and id '[0-9a-f-]+'$"
+        ),
+    ) as caught:
         await example.build_graph(models=models).ainvoke(example.INPUT)
     assert vclock.now() == 0.75
     assert [type(e) for e in caught.value.exceptions] == [FakeServerError, FakeServerError]

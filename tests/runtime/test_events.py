@@ -69,6 +69,15 @@ async def test_subscribers_see_run_step_and_task_spans_in_loop_time() -> None:
 
 
 @pytest.mark.virtual_time
+async def test_the_finished_run_event_carries_the_final_state() -> None:
+    events: list[Event] = []
+    result = await fan_app().ainvoke({"x": 7}, {"callbacks": [events.append]})
+    finished = [e for e in events if isinstance(e, RunFinished)]
+    assert result == {"x": 7}
+    assert [(e.status, e.output) for e in finished] == [("ok", {"x": 7})]
+
+
+@pytest.mark.virtual_time
 async def test_every_retry_attempt_is_its_own_task_span() -> None:
     attempts: list[int] = []
 

@@ -92,7 +92,13 @@ async def test_the_last_error_is_raised_once_the_attempts_are_used_up(
 ) -> None:
     errors: list[Exception] = [ConnectionError(f"try {i}") for i in range(1, 4)]
     app = flaky(errors, retry_policy=RetryPolicy(max_attempts=3, jitter=False))
-    with pytest.raises(ConnectionError, match=r"^try 3\nDuring task with name 'flaky' and id '[0-9a-f-]+'$"):
+    with pytest.raises(
+        ConnectionError,
+        match=(
+            r"^try 3"
+            r"\nDuring task with name 'flaky' and id '[0-9a-f-]+'$"
+        ),
+    ):
         await app.ainvoke({})
     assert vclock.now() == 1.5
     assert [s.attempt for s in graph_trace.spans("flaky")] == [1, 2, 3]

@@ -173,7 +173,7 @@ class CompiledGraph:
         except BaseException as exc:
             observer.emit(ev.RunFinished(observer.run_id, loop.time(), "cancelled", exc))
             raise
-        observer.emit(ev.RunFinished(observer.run_id, loop.time(), "ok"))
+        observer.emit(ev.RunFinished(observer.run_id, loop.time(), "ok", output=result))
         return result
 
     # -- async API -----------------------------------------------------------------------
