@@ -74,7 +74,7 @@ def compile_graph(builder: StateGraph[Any], name: str) -> CompiledGraph:
             nodes=nodes,
             start=start,
             barriers=barriers,
-            input_keys=tuple(inputs.channels),
+            input_keys=frozenset(inputs.channels),
             output_keys=output_keys,
             state_keys=all_keys,
             read_input=_input_reader(inputs, state),

@@ -110,7 +110,8 @@ class Program:
     nodes: dict[str, NodeSpec]
     start: NodeSpec  # START as a pseudo-node: its edges and branches are the entry points
     barriers: tuple[Barrier, ...]
-    input_keys: tuple[str, ...]
+    # A set: the input is filtered by membership, key by key.
+    input_keys: frozenset[str]
     output_keys: tuple[str, ...]
     # What the `values` stream shows: every channel, node-private schemas' keys included.
     state_keys: frozenset[str]
