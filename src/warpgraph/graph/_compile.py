@@ -23,7 +23,7 @@ from warpgraph.runtime._timeouts import timed_call
 from warpgraph.runtime._types import END, START
 
 if TYPE_CHECKING:
-    from warpgraph.graph._builder import NodeDef, StateGraph
+    from warpgraph.graph._builder import BranchDef, NodeDef, StateGraph
 
 __all__ = ["compile_graph"]
 
@@ -44,12 +44,10 @@ def compile_graph(builder: StateGraph[Any], name: str) -> CompiledGraph:
         Barrier(i, frozenset(sources), target, f"join:{'+'.join(sources)}:{target}")
         for i, (sources, target) in enumerate(builder.waiting_edges)
     )
-    nodes = {
-        n: _node_spec(d, node_schemas[n], all_keys, builder, barriers)
-        for n, d in builder.nodes.items()
-    }
+    wiring = _Wiring(builder, barriers)
+    nodes = {n: _node_spec(d, node_schemas[n], all_keys, wiring) for n, d in builder.nodes.items()}
     for spec in nodes.values():
-        spec.joins = tuple(b for b in barriers if b.target == spec.name)
+        spec.joins = wiring.into.get(spec.name, ())
         spec.fast = (
             spec.simple
             and spec.is_async
@@ -63,8 +61,8 @@ def compile_graph(builder: StateGraph[Any], name: str) -> CompiledGraph:
         START,
         _never_called,
         False,
-        edges=_successors(builder, START),
-        branches=_branches(builder, START),
+        edges=wiring.successors(START),
+        branches=wiring.branches(START),
     )
     output_keys = tuple(outputs.channels)
     return CompiledGraph(
@@ -156,12 +154,54 @@ def _merge_channels(schemas: list[SchemaInfo]) -> dict[str, Channel]:
     return channels
 
 
+class _Wiring:
+    """The builder's edges, branches and waiting edges, grouped by node in one pass.
+
+    Looking them up per node by scanning the builder's lists made compiling
+    quadratic in the graph's size; grouped once, each lookup is a dict access.
+    Each group keeps the order the builder recorded (barriers in index order).
+    """
+
+    def __init__(self, builder: StateGraph[Any], barriers: tuple[Barrier, ...]) -> None:
+        edges: dict[str, set[str]] = {}
+        for source, target in builder.edges:
+            if target != END:
+                edges.setdefault(source, set()).add(target)
+        self._edges = {source: tuple(sorted(targets)) for source, targets in edges.items()}
+        self._branches: dict[str, list[BranchDef]] = {}
+        for branch in builder.branches:
+            self._branches.setdefault(branch.source, []).append(branch)
+        out_of: dict[str, list[Barrier]] = {}
+        into: dict[str, list[Barrier]] = {}
+        for barrier in barriers:
+            for source in barrier.sources:
+                out_of.setdefault(source, []).append(barrier)
+            into.setdefault(barrier.target, []).append(barrier)
+        # The waiting edges a node is a source of, and those it is the target of.
+        self.out_of = {node: tuple(group) for node, group in out_of.items()}
+        self.into = {node: tuple(group) for node, group in into.items()}
+
+    def successors(self, source: str) -> tuple[str, ...]:
+        """The targets of ``source``'s static edges, sorted, END left out."""
+        return self._edges.get(source, ())
+
+    def branches(self, source: str) -> tuple[Branch, ...]:
+        """``source``'s conditional edges, each with its path function inspected."""
+        return tuple(
+            Branch(
+                source=b.source,
+                name=b.name,
+                path=b.path,
+                is_async=_is_async(b.path),
+                path_map=b.path_map,
+                wants_config="config" in _wanted_kwargs(b.path),
+            )
+            for b in self._branches.get(source, ())
+        )
+
+
 def _node_spec(
-    node: NodeDef,
-    schema: SchemaInfo,
-    all_keys: frozenset[str],
-    builder: StateGraph[Any],
-    barriers: tuple[Barrier, ...],
+    node: NodeDef, schema: SchemaInfo, all_keys: frozenset[str], wiring: _Wiring
 ) -> NodeSpec:
     action = node.action
     is_subgraph = isinstance(action, CompiledGraph)
@@ -178,13 +218,10 @@ def _node_spec(
     make_input: Callable[[dict[str, Any]], Any] = schema.make_input
     if typing.is_typeddict(schema.schema) and frozenset(schema.channels) >= all_keys:
         make_input = dict  # the node sees every key: a plain copy is the fastest filter
-    edges = _successors(builder, node.name)
-    branches = _branches(builder, node.name)
-    mine = tuple(b for b in barriers if node.name in b.sources)
-    triggers = (
-        f"branch:to:{node.name}",
-        *(b.channel for b in barriers if b.target == node.name),
-    )
+    edges = wiring.successors(node.name)
+    branches = wiring.branches(node.name)
+    mine = wiring.out_of.get(node.name, ())
+    triggers = (f"branch:to:{node.name}", *(b.channel for b in wiring.into.get(node.name, ())))
     return NodeSpec(
         name=node.name,
         call=call,
@@ -203,25 +240,6 @@ def _node_spec(
         simple=not branches and not mine and not node.retry and node.limiter is None,
         timeout=node.timeout,
         limiter=node.limiter,
-    )
-
-
-def _successors(builder: StateGraph[Any], source: str) -> tuple[str, ...]:
-    return tuple(sorted({t for s, t in builder.edges if s == source and t != END}))
-
-
-def _branches(builder: StateGraph[Any], source: str) -> tuple[Branch, ...]:
-    return tuple(
-        Branch(
-            source=b.source,
-            name=b.name,
-            path=b.path,
-            is_async=_is_async(b.path),
-            path_map=b.path_map,
-            wants_config="config" in _wanted_kwargs(b.path),
-        )
-        for b in builder.branches
-        if b.source == source
     )
 
 
