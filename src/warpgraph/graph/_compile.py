@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import inspect
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from warpgraph.errors import GraphBuildError
@@ -36,7 +36,8 @@ def compile_graph(builder: StateGraph[Any], name: str) -> CompiledGraph:
     state = read_schema(builder.state_schema)
     inputs = read_schema(builder.input_schema) if builder.input_schema else state
     outputs = read_schema(builder.output_schema) if builder.output_schema else state
-    node_schemas = {n: _node_schema(d, state) for n, d in builder.nodes.items()}
+    inspector = _Inspector(state)
+    node_schemas = {n: inspector.node_schema(d) for n, d in builder.nodes.items()}
     channels = _merge_channels([state, inputs, outputs, *node_schemas.values()])
     all_keys = frozenset(channels)
 
@@ -44,8 +45,11 @@ def compile_graph(builder: StateGraph[Any], name: str) -> CompiledGraph:
         Barrier(i, frozenset(sources), target, f"join:{'+'.join(sources)}:{target}")
         for i, (sources, target) in enumerate(builder.waiting_edges)
     )
-    wiring = _Wiring(builder, barriers)
-    nodes = {n: _node_spec(d, node_schemas[n], all_keys, wiring) for n, d in builder.nodes.items()}
+    wiring = _Wiring(builder, barriers, inspector)
+    nodes = {
+        n: _node_spec(d, node_schemas[n], all_keys, wiring, inspector)
+        for n, d in builder.nodes.items()
+    }
     for spec in nodes.values():
         spec.joins = wiring.into.get(spec.name, ())
         spec.fast = (
@@ -127,22 +131,71 @@ def _validate(builder: StateGraph[Any]) -> None:
                 )
 
 
-def _node_schema(node: NodeDef, state: SchemaInfo) -> SchemaInfo:
-    """The schema a node reads: ``input_schema=``, else its first parameter's annotation."""
-    if node.input_schema is not None:
-        return read_schema(node.input_schema)
-    action = node.action
-    if hasattr(action, "ainvoke"):  # a compiled subgraph reads the parent state as a dict
+class _Inspector:
+    """Each distinct function's signature and state schema, read once per compile.
+
+    ``inspect.signature`` and ``typing.get_type_hints`` cost tens of microseconds
+    each, a node needs its signature twice (its state parameter, the kwargs it
+    wants), and graphs often reuse one function for many nodes (a chain of steps,
+    a fan-out's workers). Keyed by ``id()``: the builder keeps every function
+    alive while it compiles, and an inspector lives for one compile only.
+    """
+
+    def __init__(self, state: SchemaInfo) -> None:
+        self._state = state
+        self._params: dict[int, Mapping[str, inspect.Parameter] | None] = {}
+        self._schemas: dict[int, SchemaInfo] = {}
+
+    def parameters(self, action: Any) -> Mapping[str, inspect.Parameter] | None:
+        """``action``'s parameters, or None when Python cannot tell them."""
+        key = id(action)
+        if key not in self._params:
+            try:
+                self._params[key] = inspect.signature(action).parameters
+            except (TypeError, ValueError):
+                self._params[key] = None
+        return self._params[key]
+
+    def wanted_kwargs(self, action: Any) -> tuple[str, ...]:
+        """Which injectable parameters (``config``, ``runtime``...) ``action`` accepts."""
+        params = self.parameters(action)
+        if params is None:
+            return ()
+        return tuple(
+            name
+            for name in _INJECTABLE
+            if name in params
+            and params[name].kind
+            in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+        )
+
+    def node_schema(self, node: NodeDef) -> SchemaInfo:
+        """The schema a node reads: ``input_schema=``, else its first parameter's annotation."""
+        if node.input_schema is not None:
+            return read_schema(node.input_schema)
+        action = node.action
+        if hasattr(action, "ainvoke"):  # a compiled subgraph reads the parent state as a dict
+            return self._state
+        key = id(action)
+        found = self._schemas.get(key)
+        if found is None:
+            found = self._schemas[key] = self._annotated_schema(action)
+        return found
+
+    def _annotated_schema(self, action: Any) -> SchemaInfo:
+        state = self._state
+        try:
+            target = action if inspect.isroutine(action) else type(action).__call__
+            hints = typing.get_type_hints(target)
+        except (TypeError, ValueError, NameError):
+            return state
+        params = self.parameters(action)
+        if not params:
+            return state
+        first = next(iter(params))
+        if is_schema(hints.get(first)) and hints[first] is not state.schema:
+            return read_schema(hints[first])
         return state
-    try:
-        target = action if inspect.isroutine(action) else type(action).__call__
-        hints = typing.get_type_hints(target)
-        params = list(inspect.signature(action).parameters)
-    except (TypeError, ValueError, NameError):
-        return state
-    if params and is_schema(hints.get(params[0])) and hints[params[0]] is not state.schema:
-        return read_schema(hints[params[0]])
-    return state
 
 
 def _merge_channels(schemas: list[SchemaInfo]) -> dict[str, Channel]:
@@ -162,7 +215,10 @@ class _Wiring:
     Each group keeps the order the builder recorded (barriers in index order).
     """
 
-    def __init__(self, builder: StateGraph[Any], barriers: tuple[Barrier, ...]) -> None:
+    def __init__(
+        self, builder: StateGraph[Any], barriers: tuple[Barrier, ...], inspector: _Inspector
+    ) -> None:
+        self._inspector = inspector
         edges: dict[str, set[str]] = {}
         for source, target in builder.edges:
             if target != END:
@@ -194,14 +250,18 @@ class _Wiring:
                 path=b.path,
                 is_async=_is_async(b.path),
                 path_map=b.path_map,
-                wants_config="config" in _wanted_kwargs(b.path),
+                wants_config="config" in self._inspector.wanted_kwargs(b.path),
             )
             for b in self._branches.get(source, ())
         )
 
 
 def _node_spec(
-    node: NodeDef, schema: SchemaInfo, all_keys: frozenset[str], wiring: _Wiring
+    node: NodeDef,
+    schema: SchemaInfo,
+    all_keys: frozenset[str],
+    wiring: _Wiring,
+    inspector: _Inspector,
 ) -> NodeSpec:
     action = node.action
     is_subgraph = isinstance(action, CompiledGraph)
@@ -212,7 +272,7 @@ def _node_spec(
     else:
         call = action
         is_async = _is_async(action)
-        kwargs = _wanted_kwargs(action)
+        kwargs = inspector.wanted_kwargs(action)
     if node.timeout is not None:  # controls (issue 6): every call bounded by the node's timeout
         call = timed_call(node.name, call, node.timeout)
     make_input: Callable[[dict[str, Any]], Any] = schema.make_input
@@ -250,20 +310,6 @@ def _is_async(action: Any) -> bool:
         return False
     # A callable object: what matters is whether its (possibly inherited) __call__ is async.
     return inspect.iscoroutinefunction(type(action).__call__)
-
-
-def _wanted_kwargs(action: Any) -> tuple[str, ...]:
-    try:
-        params = inspect.signature(action).parameters
-    except (TypeError, ValueError):
-        return ()
-    return tuple(
-        name
-        for name in _INJECTABLE
-        if name in params
-        and params[name].kind
-        in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    )
 
 
 def _input_reader(inputs: SchemaInfo, state: SchemaInfo) -> Callable[[Any], dict[str, Any]]:
