@@ -74,15 +74,26 @@ def apply_writes(
 def apply_update(program: Program, values: dict[str, Any], update: dict[str, Any]) -> None:
     """Apply the dict returned by the only task of a step (the hot path of chains).
 
-    One task cannot conflict with itself through a dict, so a last-value key is a
-    plain assignment; reducer keys and overwrites take the general path.
+    One task cannot conflict with itself through a dict, so each key takes one write:
+    a last-value key is a plain assignment, a reducer key one ``reducer(current, new)``
+    (the same rules as ``apply_writes``, without its per-key grouping: wide states
+    write hundreds of keys per step).
     """
-    last_value = program.last_value_keys
+    last_value, channels = program.last_value_keys, program.channels
     for key, value in update.items():
         if key in last_value and type(value) is not Overwrite:
             values[key] = value
+            continue
+        reducer = channels[key].reducer
+        if reducer is not None and type(value) is dict:
+            value = _overwrite_from_dict(value)
+        if type(value) is Overwrite:
+            values[key] = value.value
+        elif reducer is None:
+            values[key] = value
         else:
-            apply_writes(program.channels, values, (("", ((key, value),)),), 0)
+            current = values.get(key, MISSING)
+            values[key] = value if current is MISSING else reducer(current, value)
 
 
 def _overwrite_from_dict(value: dict[Any, Any]) -> Any:
