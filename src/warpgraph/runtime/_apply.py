@@ -130,14 +130,15 @@ def route(
     arrivals change nothing) until a node task of its target runs (``ran``, the
     step's node tasks) and consumes it.
     """
+    # A barrier's `seen` only ever holds names from its `sources`: equal sizes mean full.
     for node in ran:
         for barrier in node.joins:
             seen = barrier_seen[barrier.index]
-            if seen == barrier.sources:
+            if len(seen) == len(barrier.sources):
                 seen.clear()
     triggered: set[str] = set()
     sends: list[Send] = []
-    changed: list[Barrier] = []
+    changed: dict[int, Barrier] = {}  # by index: a 1,000-way join is checked once, not 1,000x
     for node, gotos, node_sends in finished:
         triggered.update(node.edges)
         if gotos:
@@ -148,9 +149,10 @@ def route(
             seen = barrier_seen[barrier.index]
             if node.name not in seen:
                 seen.add(node.name)
-                changed.append(barrier)
-    for barrier in changed:
-        if barrier_seen[barrier.index] == barrier.sources and barrier.target in program.nodes:
+                changed[barrier.index] = barrier
+    for barrier in changed.values():
+        full = len(barrier_seen[barrier.index]) == len(barrier.sources)
+        if full and barrier.target in program.nodes:
             triggered.add(barrier.target)  # (a waiting edge into END fires nothing)
     return triggered, sends
 

@@ -42,13 +42,14 @@ class TaskCaller:
     """Runs the tasks of one run (see the module docstring)."""
 
     __slots__ = (
-        "_injected",
+        "config",
         "held",
         "inline_sync",
         "interrupted",
         "modes",
         "observer",
         "program",
+        "runtime",
         "semaphore",
         "sink",
         "stream_tasks",
@@ -82,12 +83,8 @@ class TaskCaller:
         self.interrupted: tuple[str, ...] = ()
         self.stream_tasks = sink is not None and ("tasks" in modes or "debug" in modes)
         self.stream_updates = sink is not None and "updates" in modes
-        self._injected: dict[str, Any] = {
-            "config": config,
-            "runtime": runtime,
-            "writer": runtime.stream_writer,
-            "store": None,
-        }
+        self.config = config
+        self.runtime = runtime
 
     # -- steps ---------------------------------------------------------------------------
 
@@ -230,10 +227,7 @@ class TaskCaller:
         """One call of the node function; a nested graph's ParentCommand is its result."""
         try:
             if node.kwargs:
-                injected = self._injected
-                kwargs = {k: injected[k] for k in node.kwargs}
-                if "config" in kwargs:
-                    kwargs["config"] = self._task_config(node, step, send_index)
+                kwargs = self._kwargs(node, step, send_index)
                 if node.is_async:
                     return await node.call(arg, **kwargs)
                 if self.inline_sync:
@@ -258,9 +252,23 @@ class TaskCaller:
             name_task(exc, node.name, "")
             raise
 
+    def _kwargs(self, node: NodeSpec, step: int, send_index: int | None) -> dict[str, Any]:
+        """The services ``node`` declared as keyword parameters (see ``_context``)."""
+        kwargs: dict[str, Any] = {}
+        for name in node.kwargs:
+            if name == "config":
+                kwargs[name] = self._task_config(node, step, send_index)
+            elif name == "runtime":
+                kwargs[name] = self.runtime
+            elif name == "writer":
+                kwargs[name] = self.runtime.stream_writer
+            else:  # "store": warpgraph has no store (docs/differences.md)
+                kwargs[name] = None
+        return kwargs
+
     def _task_config(self, node: NodeSpec, step: int, send_index: int | None) -> Any:
         """The run's config plus LangGraph's per-task metadata (node, step, triggers, path)."""
-        config: dict[str, Any] = self._injected["config"]
+        config = self.config
         path: tuple[Any, ...]
         if send_index is None:
             triggers, path = node.triggers, ("__pregel_pull", node.name)
@@ -426,7 +434,7 @@ class TaskCaller:
         sends: list[Send] = []
         for branch in node.branches:
             if branch.wants_config:
-                result = branch.path(state, config=self._injected["config"])
+                result = branch.path(state, config=self.config)
             else:
                 result = branch.path(state)
             if branch.is_async:

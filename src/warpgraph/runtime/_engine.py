@@ -1,8 +1,9 @@
 """The superstep loop: plan, run the step's tasks concurrently, apply, repeat.
 
 One ``Run`` executes one invocation of a ``Program``. Each *superstep* runs every
-task planned for it at the same time (``asyncio`` tasks; a step with a single
-task simply awaits it, no task object needed), waits for all of them, then
+task planned for it at the same time (``asyncio`` tasks, through ``TaskCaller``
+or, for an unobserved run, ``_direct.run_direct``; a step with a single task
+simply awaits it, no task object needed), waits for all of them, then
 applies their writes in apply order (``_apply.apply_writes``) and plans the next
 step from their edges (``_apply.route``). The run ends when a step plans no
 task; ``recursion_limit`` caps the number of steps exactly as LangGraph counts
@@ -21,8 +22,9 @@ from typing import Any
 
 from warpgraph.errors import EmptyInputError, GraphRecursionError, ParentCommand
 from warpgraph.runtime._apply import apply_update, apply_writes, plan_step, route
-from warpgraph.runtime._calls import Observer, TaskCaller, name_task
+from warpgraph.runtime._calls import Observer, Outcome, TaskCaller, name_task
 from warpgraph.runtime._context import Runtime
+from warpgraph.runtime._direct import EAGER_TASK, cancel_all, run_direct
 from warpgraph.runtime._gate import Gate
 from warpgraph.runtime._program import NodeSpec, Program
 from warpgraph.runtime._types import Send
@@ -33,6 +35,11 @@ Sink = Callable[[str, Any], None]
 # Awaited after each step of a streamed run: returns once the consumer took every chunk,
 # so a consumer that stops iterating stops the run between steps, as in LangGraph.
 Pace = Callable[[], Awaitable[Any]]
+
+
+# Shared, never filled: a run without deferred nodes or without a stream needs no own.
+_NO_DEFERRED: set[str] = set()
+_NOTHING_HELD: list[tuple[str, Any]] = []
 
 
 class Run:
@@ -102,13 +109,15 @@ class Run:
         if pace is not None:
             await pace()
         barrier_seen: list[set[str]] = [set() for _ in program.barriers]
-        deferred: set[str] = set()
+        deferred: set[str] = set() if program.defers else _NO_DEFERRED
         values, sink, caller = self.values, self.sink, self.caller
         channels = program.channels
         emit_values = sink is not None and "values" in self.modes
         # A plain run (no stream, no events) may call fast nodes directly: no task
         # bookkeeping at all between "call the node" and "apply its dict".
         plain = sink is None and caller.observer is None
+        # ... and, with no max_concurrency to take, may run a step's tasks directly too.
+        direct = plain and caller.semaphore is None
         limit = self.limit
         step = 0
         queued: NodeSpec | None = None  # the next step's only task, known without planning
@@ -118,7 +127,7 @@ class Run:
         # A single-task step's chunks and every step's `values` chunk are held back
         # until the next step's inputs are built, as LangGraph emits them with the
         # next checkpoint: an input that fails validation hides the step before it.
-        held: list[tuple[str, Any]] = []
+        held: list[tuple[str, Any]] = [] if sink is not None else _NOTHING_HELD
         while True:
             step += 1
             if queued is not None:
@@ -129,15 +138,23 @@ class Run:
                 if pull or pushes:
                     self.trail.append((step, pull, pushes))
             if sink is not None:
-                inputs = [node.make_input(values) for node in pull]
+                inputs = []
+                for node in pull:  # (a loop: a comprehension would make `values` a cell)
+                    inputs.append(node.make_input(values))
                 await self._flush(held)
             if step > limit:
                 raise self._too_many_steps(step)
             if not pull and not pushes:
                 return self.output()
             if pushes or len(pull) > 1:
-                updated, triggered, sends = await self._step(
-                    step, pull, pushes, barrier_seen, inputs
+                nodes, args = self._tasks(step, pull, pushes, inputs)
+                if direct and all(node.direct for node in nodes):
+                    outcomes = await run_direct(caller, nodes, args)
+                else:
+                    outcomes = await self._general(step, nodes, args, len(pushes))
+                del args  # (held by the tasks while they run; not by this frame too)
+                updated, triggered, sends = self._apply_step(
+                    step, pull, nodes, outcomes, barrier_seen
                 )
             else:
                 node = pull[0]
@@ -237,61 +254,67 @@ class Run:
         gotos, sends = await self.caller.branch_targets(start, ())
         return route(program, ((start, gotos, sends),), [])
 
-    async def _step(
+    def _tasks(
+        self, step: int, pull: list[NodeSpec], pushes: Sequence[Send], inputs: list[Any] | None
+    ) -> tuple[list[NodeSpec], list[Any]]:
+        """A concurrent step's tasks in execution order (Sends first, then nodes by name)."""
+        nodes = self.program.nodes
+        push_nodes = [nodes[send.node] for send in pushes]
+        self.caller.start_step(step, pull, push_nodes)
+        args = [send.arg for send in pushes]
+        if inputs is None:
+            values = self.values
+            for node in pull:
+                args.append(node.make_input(values))
+        else:
+            args += inputs
+        return push_nodes + pull, args
+
+    async def _general(
+        self, step: int, nodes: list[NodeSpec], args: list[Any], n_push: int
+    ) -> list[Outcome]:
+        """Run a step's tasks through ``TaskCaller.task``: limits, retries, events, chunks."""
+        caller = self.caller
+        indexes = list(range(n_push)) + [None] * (len(nodes) - n_push)
+        if caller.stream_tasks or caller.observer is not None:
+            ids = [
+                caller.announce(node, arg, index, step)
+                for node, arg, index in zip(nodes, args, indexes, strict=True)
+            ]
+        else:
+            ids = [""] * len(nodes)  # nobody sees task ids: skip naming them
+        gate = Gate(asyncio.get_running_loop(), len(nodes))
+        coros = [
+            caller.task(node, arg, index, step, task_id, gate)
+            for node, arg, index, task_id in zip(nodes, args, indexes, ids, strict=True)
+        ]
+        return await run_concurrently(coros, gate)
+
+    def _apply_step(
         self,
         step: int,
         pull: list[NodeSpec],
-        pushes: Sequence[Send],
+        nodes: list[NodeSpec],
+        outcomes: list[Outcome],
         barrier_seen: list[set[str]],
-        inputs: list[Any] | None,
     ) -> tuple[set[str], set[str], Sequence[Send]]:
-        """Run a step of several tasks concurrently; apply and route in apply order."""
+        """Apply a concurrent step's writes and route after it, in apply order.
+
+        Apply order is node tasks by name, then Send tasks by index; ``nodes`` and
+        ``outcomes`` are in execution order (Send tasks first).
+        """
+        n_push = len(nodes) - len(pull)
+        ordered = outcomes[n_push:] + outcomes[:n_push]
+        in_order = pull + nodes[:n_push]
+        writes = []
+        finished = []
+        for node, (node_writes, gotos, sends) in zip(in_order, ordered, strict=True):
+            writes.append((node.name, node_writes))
+            finished.append((node, gotos, sends))
         program = self.program
-        nodes = program.nodes
-        caller = self.caller
-        push_nodes = [nodes[send.node] for send in pushes]
-        caller.start_step(step, pull, push_nodes)
-        # Execution order is LangGraph's: Send tasks first, then node tasks by name.
-        values = self.values
-        planned: list[tuple[NodeSpec, Any, int | None]] = [
-            (node, send.arg, i)
-            for i, (node, send) in enumerate(zip(push_nodes, pushes, strict=True))
-        ]
-        if inputs is None:
-            inputs = [node.make_input(values) for node in pull]
-        planned += [(node, arg, None) for node, arg in zip(pull, inputs, strict=True)]
-        if caller.stream_tasks or caller.observer is not None:
-            ids = [caller.announce(node, arg, index, step) for node, arg, index in planned]
-        else:
-            ids = [""] * len(planned)  # nobody sees task ids: skip naming them
-        gate = Gate(asyncio.get_running_loop(), len(planned))
-        coros = [
-            caller.task(node, arg, index, step, task_id, gate)
-            for (node, arg, index), task_id in zip(planned, ids, strict=True)
-        ]
-        results = await run_concurrently(coros, gate)
-        # Apply order: node tasks by name, then Send tasks by index.
-        n_push = len(pushes)
-        ordered = results[n_push:] + results[:n_push]
-        nodes_in_order = pull + push_nodes
-        updated = apply_writes(
-            program.channels,
-            self.values,
-            [(n.name, r[0]) for n, r in zip(nodes_in_order, ordered, strict=True)],
-            step,
-        )
-        triggered, sends = route(
-            program,
-            [(n, r[1], r[2]) for n, r in zip(nodes_in_order, ordered, strict=True)],
-            barrier_seen,
-            pull,
-        )
-        return updated, triggered, sends
-
-
-# Python 3.12+: a task that runs its coroutine at once, as the current task, until the
-# coroutine first waits; a node that never waits then finishes without a loop round trip.
-_EAGER_TASK: Callable[..., asyncio.Task[Any]] | None = getattr(asyncio, "eager_task_factory", None)
+        updated = apply_writes(program.channels, self.values, writes, step)
+        triggered, next_sends = route(program, finished, barrier_seen, pull)
+        return updated, triggered, next_sends
 
 
 async def run_concurrently(
@@ -311,19 +334,19 @@ async def run_concurrently(
     if gate is None:
         gate = Gate(loop, len(coros))
         coros = [gate.track(coro) for coro in coros]
-    if _EAGER_TASK is not None:
-        tasks = [_EAGER_TASK(loop, coro) for coro in coros]
+    if EAGER_TASK is not None:
+        tasks = [EAGER_TASK(loop, coro) for coro in coros]
     else:
         tasks = [loop.create_task(coro) for coro in coros]
     try:
         await gate.opened
     except BaseException:
         # We were cancelled ourselves: take every task down with us.
-        await _cancel_all(tasks)
+        await cancel_all(tasks)
         raise
     unfinished = [task for task in tasks if not task.done()]
     if unfinished:  # the gate opened early: a task failed
-        await _cancel_all(unfinished)
+        await cancel_all(unfinished)
     failure: BaseException | None = None
     for task in tasks:  # the first failure in task order, with its own type
         error = None if task.cancelled() else task.exception()  # marks every one retrieved
@@ -332,9 +355,3 @@ async def run_concurrently(
     if failure is not None:
         raise failure
     return [task.result() for task in tasks]  # (a task that cancelled itself re-raises here)
-
-
-async def _cancel_all(tasks: list[asyncio.Task[Any]]) -> None:
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)

@@ -99,6 +99,10 @@ class NodeSpec:
     fast: bool = False
     # The one node its edges lead to, when there is exactly one and it is not deferred.
     successor: NodeSpec | None = None
+    # True when a concurrent step of an unobserved run may make the node's own coroutine
+    # its task (runtime/_direct.py): async, nothing injected, no retries, limits or
+    # branches, not a subgraph. Set by Program from the fields above.
+    direct: bool = False
 
 
 @dataclass(slots=True, eq=False)
@@ -126,3 +130,17 @@ class Program:
     initial_values: dict[str, Callable[[], Any]] = field(default_factory=dict)
     # Keys without a reducer: a single task's write to them is a plain assignment.
     last_value_keys: frozenset[str] = frozenset()
+    # Whether any node is `defer=True`: only then does planning track deferred nodes.
+    defers: bool = field(init=False, default=False)
+
+    def __post_init__(self) -> None:
+        for node in self.nodes.values():
+            node.direct = (
+                node.is_async
+                and not node.kwargs
+                and not node.retry
+                and node.limiter is None
+                and not node.branches
+                and not node.is_subgraph
+            )
+            self.defers = self.defers or node.defer
