@@ -15,6 +15,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from warpgraph.errors import GraphBuildError, InvalidNodeError
+from warpgraph.graph._compile import compile_graph
+from warpgraph.graph._schema import read_schema
 from warpgraph.runtime._limits import Limiter, node_limiter
 from warpgraph.runtime._retry import RetryPolicy
 from warpgraph.runtime._timeouts import node_timeout
@@ -27,6 +29,7 @@ __all__ = ["StateGraph"]
 
 StateT = TypeVar("StateT")
 _RESERVED_CHARS = (":", "|")
+_RESERVED_NAMES = frozenset((START, END))
 
 
 @dataclass(slots=True)
@@ -80,12 +83,14 @@ class StateGraph(Generic[StateT]):
         self.edges: list[tuple[str, str]] = []
         self.waiting_edges: list[tuple[tuple[str, ...], str]] = []
         self.branches: list[BranchDef] = []
+        self._branch_names: set[tuple[str, str]] = set()  # (source, name): one branch each
         # Validate the schemas now so a bad one fails at the line that named it.
-        from warpgraph.graph._schema import read_schema
-
-        for schema in (state_schema, input_schema, output_schema):
-            if schema is not None:
-                read_schema(schema)
+        if state_schema is not None:
+            read_schema(state_schema)
+        if input_schema is not None:
+            read_schema(input_schema)
+        if output_schema is not None:
+            read_schema(output_schema)
 
     def add_node(
         self,
@@ -113,20 +118,23 @@ class StateGraph(Generic[StateT]):
             raise InvalidNodeError(
                 f"Node '{node}' must be a function or a compiled graph, got {type(action).__name__}"
             )
-        _check_name(node)
+        if node in _RESERVED_NAMES or ":" in node or "|" in node:
+            _check_name(node)
         if node in self.nodes:
             raise GraphBuildError(
                 f"Node '{node}' already exists; give the new node a different name"
             )
+        retry: tuple[RetryPolicy, ...] = ()
         if isinstance(retry_policy, RetryPolicy):
-            retry: tuple[RetryPolicy, ...] = (retry_policy,)
-        else:
-            retry = tuple(retry_policy or ())
+            retry = (retry_policy,)
+        elif retry_policy:
+            retry = tuple(retry_policy)
         dest = tuple(destinations) if destinations is not None else None
         # Per-node timeout and concurrency limit (controls, issue 6), checked here.
-        limits = (node_timeout(node, timeout, action), node_limiter(node, max_concurrency))
+        limit = None if timeout is None else node_timeout(node, timeout, action)
+        limiter = None if max_concurrency is None else node_limiter(node, max_concurrency)
         self.nodes[node] = NodeDef(
-            node, action, defer, retry, input_schema, metadata, dest, *limits
+            node, action, defer, retry, input_schema, metadata, dest, limit, limiter
         )
         return self
 
@@ -168,12 +176,11 @@ class StateGraph(Generic[StateT]):
         name = _name_of(path)
         if name == "<lambda>":
             name = "condition"
-        for branch in self.branches:
-            if branch.source == source and branch.name == name:
-                raise GraphBuildError(
-                    f"Node '{source}' already has a conditional edge named '{name}'; "
-                    "use a differently named function"
-                )
+        if (source, name) in self._branch_names:
+            raise GraphBuildError(
+                f"Node '{source}' already has a conditional edge named '{name}'; "
+                "use a differently named function"
+            )
         mapping: dict[Hashable, str] | None
         if path_map is None:
             mapping = None
@@ -182,6 +189,7 @@ class StateGraph(Generic[StateT]):
         else:
             mapping = {target: target for target in path_map}
         self.branches.append(BranchDef(source, name, path, mapping))
+        self._branch_names.add((source, name))
         return self
 
     def add_sequence(
@@ -227,8 +235,6 @@ class StateGraph(Generic[StateT]):
                 "compile(checkpointer=...) is not supported by warpgraph yet; "
                 "compile without a checkpointer"
             )
-        from warpgraph.graph._compile import compile_graph
-
         return compile_graph(self, name or "LangGraph")
 
 

@@ -13,6 +13,7 @@ import functools
 import inspect
 import typing
 from collections.abc import Callable, Mapping
+from types import CodeType, FunctionType
 from typing import TYPE_CHECKING, Any
 
 from warpgraph.errors import GraphBuildError
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["compile_graph"]
 
 _INJECTABLE = ("config", "runtime", "writer", "store")
+_INJECTABLE_NAMES = frozenset(_INJECTABLE)
 
 
 def compile_graph(builder: StateGraph[Any], name: str) -> CompiledGraph:
@@ -37,30 +39,16 @@ def compile_graph(builder: StateGraph[Any], name: str) -> CompiledGraph:
     inputs = read_schema(builder.input_schema) if builder.input_schema else state
     outputs = read_schema(builder.output_schema) if builder.output_schema else state
     inspector = _Inspector(state)
-    node_schemas = {n: inspector.node_schema(d) for n, d in builder.nodes.items()}
-    channels = _merge_channels([state, inputs, outputs, *node_schemas.values()])
+    channels = _merge_channels([state, inputs, outputs, *inspector.read_nodes(builder)])
     all_keys = frozenset(channels)
+    inspector.all_keys = all_keys
 
     barriers = tuple(
         Barrier(i, frozenset(sources), target, f"join:{'+'.join(sources)}:{target}")
         for i, (sources, target) in enumerate(builder.waiting_edges)
     )
     wiring = _Wiring(builder, barriers, inspector)
-    nodes = {
-        n: _node_spec(d, node_schemas[n], all_keys, wiring, inspector)
-        for n, d in builder.nodes.items()
-    }
-    for spec in nodes.values():
-        spec.joins = wiring.into.get(spec.name, ())
-        spec.fast = (
-            spec.simple
-            and spec.is_async
-            and not spec.kwargs
-            and not spec.is_subgraph
-            and not spec.joins  # running it consumes its waiting edges: the general path
-        )
-        if len(spec.edges) == 1 and not nodes[spec.edges[0]].defer:
-            spec.successor = nodes[spec.edges[0]]
+    nodes = _node_specs(builder, wiring, inspector)
     start = NodeSpec(
         START,
         _never_called,
@@ -132,22 +120,89 @@ def _validate(builder: StateGraph[Any]) -> None:
 
 
 class _Inspector:
-    """Each distinct function's signature and state schema, read once per compile.
+    """Each distinct node function's call facts and input schema, read once per compile.
 
-    ``inspect.signature`` and ``typing.get_type_hints`` cost tens of microseconds
-    each, a node needs its signature twice (its state parameter, the kwargs it
-    wants), and graphs often reuse one function for many nodes (a chain of steps,
-    a fan-out's workers). Keyed by ``id()``: the builder keeps every function
-    alive while it compiles, and an inspector lives for one compile only.
+    For a plain Python function (the common case) all compile needs is on the function
+    itself: its code object says whether it is ``async def`` and names its parameters and
+    their kinds, and ``__annotations__`` holds the first parameter's raw annotation (a
+    string under ``from __future__ import annotations``). Reading those costs about a
+    microsecond, where ``inspect.signature`` and ``typing.get_type_hints`` cost tens.
+    Anything else (a partial, a callable object, a decorated function carrying
+    ``__wrapped__``) and any first-parameter annotation that is not plainly the state
+    schema goes through ``inspect`` and ``typing``, the reference the fast path agrees
+    with. Keyed by ``id()``: the builder keeps every function alive while it compiles,
+    and an inspector lives for one compile only.
     """
 
     def __init__(self, state: SchemaInfo) -> None:
         self._state = state
+        self._calls: dict[int, tuple[bool, tuple[str, ...]]] = {}
         self._params: dict[int, Mapping[str, inspect.Parameter] | None] = {}
         self._schemas: dict[int, SchemaInfo] = {}
+        self._inputs: dict[int, Callable[[dict[str, Any]], Any]] = {}
+        self._plain: dict[int, tuple[bool, tuple[str, ...], Callable[..., Any], bool]] = {}
+        self.all_keys: frozenset[str] = frozenset()  # every channel, set once they are merged
 
-    def parameters(self, action: Any) -> Mapping[str, inspect.Parameter] | None:
-        """``action``'s parameters, or None when Python cannot tell them."""
+    def read_nodes(self, builder: StateGraph[Any]) -> list[SchemaInfo]:
+        """Read each distinct node function once; return the schemas the nodes read."""
+        actions: dict[int, Any] = {}
+        own: list[SchemaInfo] = []
+        for node in builder.nodes.values():
+            if node.input_schema is None:
+                actions[id(node.action)] = node.action
+            else:
+                own.append(read_schema(node.input_schema))
+        for key, action in actions.items():
+            self._schemas[key] = self._annotated_schema(action)
+        return [*self._schemas.values(), *own]
+
+    def plain(self, action: Any) -> tuple[bool, tuple[str, ...], Callable[..., Any], bool]:
+        """A plain node's facts: is it async, its kwargs, its input builder, may it be fast."""
+        key = id(action)
+        found = self._plain.get(key)
+        if found is None:
+            is_async, kwargs = self.call(action)
+            make_input = self.make_input(self._schemas[key])
+            found = self._plain[key] = (is_async, kwargs, make_input, is_async and not kwargs)
+        return found
+
+    def call(self, action: Any) -> tuple[bool, tuple[str, ...]]:
+        """Whether ``action`` is async, and which injectable parameters it accepts."""
+        key = id(action)
+        found = self._calls.get(key)
+        if found is None:
+            code = _plain_code(action)
+            if code is None:
+                found = (_is_async(action), _wanted_kwargs(self._parameters(action)))
+            else:
+                found = (bool(code.co_flags & inspect.CO_COROUTINE), _code_kwargs(code))
+            self._calls[key] = found
+        return found
+
+    def node_schema(self, node: NodeDef) -> SchemaInfo:
+        """The schema a node reads: ``input_schema=``, else its first parameter's annotation."""
+        if node.input_schema is not None:
+            return read_schema(node.input_schema)
+        action = node.action
+        key = id(action)
+        found = self._schemas.get(key)
+        if found is None:
+            found = self._schemas[key] = self._annotated_schema(action)
+        return found
+
+    def make_input(self, schema: SchemaInfo) -> Callable[[dict[str, Any]], Any]:
+        """How a node reading ``schema`` gets its argument from the state dict."""
+        key = id(schema)
+        found = self._inputs.get(key)
+        if found is None:
+            found = schema.make_input
+            if typing.is_typeddict(schema.schema) and frozenset(schema.channels) >= self.all_keys:
+                found = dict  # the node sees every key: a plain copy is the fastest filter
+            self._inputs[key] = found
+        return found
+
+    def _parameters(self, action: Any) -> Mapping[str, inspect.Parameter] | None:
+        """``action``'s parameters as ``inspect`` reads them, or None when it cannot."""
         key = id(action)
         if key not in self._params:
             try:
@@ -156,40 +211,19 @@ class _Inspector:
                 self._params[key] = None
         return self._params[key]
 
-    def wanted_kwargs(self, action: Any) -> tuple[str, ...]:
-        """Which injectable parameters (``config``, ``runtime``...) ``action`` accepts."""
-        params = self.parameters(action)
-        if params is None:
-            return ()
-        return tuple(
-            name
-            for name in _INJECTABLE
-            if name in params
-            and params[name].kind
-            in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-        )
-
-    def node_schema(self, node: NodeDef) -> SchemaInfo:
-        """The schema a node reads: ``input_schema=``, else its first parameter's annotation."""
-        if node.input_schema is not None:
-            return read_schema(node.input_schema)
-        action = node.action
-        if hasattr(action, "ainvoke"):  # a compiled subgraph reads the parent state as a dict
-            return self._state
-        key = id(action)
-        found = self._schemas.get(key)
-        if found is None:
-            found = self._schemas[key] = self._annotated_schema(action)
-        return found
-
     def _annotated_schema(self, action: Any) -> SchemaInfo:
         state = self._state
+        code = _plain_code(action)
+        if code is not None and _reads_state(action, code, state.schema):
+            return state
+        if hasattr(action, "ainvoke"):  # a compiled subgraph reads the parent state as a dict
+            return state
         try:
             target = action if inspect.isroutine(action) else type(action).__call__
             hints = typing.get_type_hints(target)
         except (TypeError, ValueError, NameError):
             return state
-        params = self.parameters(action)
+        params = self._parameters(action)
         if not params:
             return state
         first = next(iter(params))
@@ -198,9 +232,75 @@ class _Inspector:
         return state
 
 
+def _plain_code(action: Any) -> CodeType | None:
+    """The code object of a plain function, which ``inspect`` reads exactly as it is.
+
+    A function with anything in its ``__dict__`` (``__wrapped__``, ``__signature__``, a
+    coroutine mark) may look different to ``inspect``, so it takes the general path.
+    """
+    if type(action) is not FunctionType or action.__dict__:
+        return None
+    return action.__code__
+
+
+def _code_kwargs(code: CodeType) -> tuple[str, ...]:
+    """The injectable parameters a function accepts by keyword, read from its code."""
+    # co_varnames starts with the positional-only, then the positional-or-keyword, then
+    # the keyword-only parameters' names.
+    names = code.co_varnames[code.co_posonlyargcount : code.co_argcount + code.co_kwonlyargcount]
+    if _INJECTABLE_NAMES.isdisjoint(names):  # the usual node: `(state)` alone
+        return ()
+    return tuple(name for name in _INJECTABLE if name in names)
+
+
+def _wanted_kwargs(params: Mapping[str, inspect.Parameter] | None) -> tuple[str, ...]:
+    if params is None:
+        return ()
+    return tuple(
+        name
+        for name in _INJECTABLE
+        if name in params
+        and params[name].kind
+        in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    )
+
+
+def _first_parameter(code: CodeType) -> str | None:
+    """The name ``inspect.signature`` lists first for a function with this code."""
+    names, flags = code.co_varnames, code.co_flags
+    if code.co_argcount:
+        return names[0]
+    if flags & inspect.CO_VARARGS:  # `*args` comes before the keyword-only names
+        return names[code.co_kwonlyargcount]
+    if code.co_kwonlyargcount or flags & inspect.CO_VARKEYWORDS:
+        return names[0]
+    return None
+
+
+def _reads_state(action: FunctionType, code: CodeType, schema: Any) -> bool:
+    """Whether a plain function's first parameter plainly takes the graph's own state.
+
+    True when it has no annotation, or is annotated with the state schema itself or with
+    its name, as a string that the function's module binds to it. Anything else may name
+    another schema and is resolved with ``typing.get_type_hints``.
+    """
+    first = _first_parameter(code)
+    if first is None:
+        return True
+    annotation = action.__annotations__.get(first)
+    if annotation is None or annotation is schema:
+        return True
+    return (
+        isinstance(annotation, str)
+        and annotation == getattr(schema, "__name__", None)
+        and action.__globals__.get(annotation) is schema
+    )
+
+
 def _merge_channels(schemas: list[SchemaInfo]) -> dict[str, Channel]:
     channels: dict[str, Channel] = {}
-    for info in schemas:
+    # Many nodes share a schema: merge each distinct one once, in first-seen order.
+    for info in {id(info): info for info in schemas}.values():
         for key, channel in info.channels.items():
             # The first schema that names a key decides its reducer (the state schema first).
             channels.setdefault(key, channel)
@@ -219,11 +319,19 @@ class _Wiring:
         self, builder: StateGraph[Any], barriers: tuple[Barrier, ...], inspector: _Inspector
     ) -> None:
         self._inspector = inspector
-        edges: dict[str, set[str]] = {}
+        edges: dict[str, list[str]] = {}
         for source, target in builder.edges:
             if target != END:
-                edges.setdefault(source, set()).add(target)
-        self._edges = {source: tuple(sorted(targets)) for source, targets in edges.items()}
+                group = edges.get(source)
+                if group is None:
+                    edges[source] = [target]
+                else:
+                    group.append(target)
+        # Each node's static successors, sorted, END left out.
+        self.edges = {
+            source: (targets[0],) if len(targets) == 1 else tuple(sorted(set(targets)))
+            for source, targets in edges.items()
+        }
         self._branches: dict[str, list[BranchDef]] = {}
         for branch in builder.branches:
             self._branches.setdefault(branch.source, []).append(branch)
@@ -236,68 +344,115 @@ class _Wiring:
         # The waiting edges a node is a source of, and those it is the target of.
         self.out_of = {node: tuple(group) for node, group in out_of.items()}
         self.into = {node: tuple(group) for node, group in into.items()}
+        # Nodes with a conditional or waiting edge: routing after them is not just `edges`.
+        self.special = self._branches.keys() | self.out_of.keys() | self.into.keys()
 
     def successors(self, source: str) -> tuple[str, ...]:
         """The targets of ``source``'s static edges, sorted, END left out."""
-        return self._edges.get(source, ())
+        return self.edges.get(source, ())
 
     def branches(self, source: str) -> tuple[Branch, ...]:
         """``source``'s conditional edges, each with its path function inspected."""
-        return tuple(
-            Branch(
-                source=b.source,
-                name=b.name,
-                path=b.path,
-                is_async=_is_async(b.path),
-                path_map=b.path_map,
-                wants_config="config" in self._inspector.wanted_kwargs(b.path),
+        group = self._branches.get(source)
+        if group is None:
+            return ()
+        branches = []
+        for b in group:
+            is_async, kwargs = self._inspector.call(b.path)
+            branches.append(
+                Branch(
+                    source=b.source,
+                    name=b.name,
+                    path=b.path,
+                    is_async=is_async,
+                    path_map=b.path_map,
+                    wants_config="config" in kwargs,
+                )
             )
-            for b in self._branches.get(source, ())
+        return tuple(branches)
+
+
+def _node_specs(
+    builder: StateGraph[Any], wiring: _Wiring, inspector: _Inspector
+) -> dict[str, NodeSpec]:
+    """Every node's spec, each linked to its one non-deferred successor where it has one.
+
+    Most nodes are plain (a function reading the schema its annotation names, edges out,
+    nothing else): their facts are read once per function, and their spec leaves every
+    other field at its "nothing" default. Any other node goes through ``_node_spec``.
+    """
+    nodes: dict[str, NodeSpec] = {}
+    plain, edges_of, special = inspector.plain, wiring.edges.get, wiring.special
+    for name, node in builder.nodes.items():
+        action = node.action
+        if (
+            name in special
+            or node.retry
+            or node.defer
+            or node.timeout is not None
+            or node.limiter is not None
+            or node.input_schema is not None
+            or isinstance(action, CompiledGraph)
+        ):
+            nodes[name] = _node_spec(node, inspector.node_schema(node), wiring, inspector)
+            continue
+        is_async, kwargs, make_input, fast = plain(action)
+        nodes[name] = NodeSpec(
+            name,
+            action,
+            is_async,
+            kwargs=kwargs,
+            make_input=make_input,
+            edges=edges_of(name, ()),
+            triggers=(f"branch:to:{name}",),
+            fast=fast,
         )
+    for spec in nodes.values():
+        if len(spec.edges) == 1:
+            successor = nodes[spec.edges[0]]
+            if not successor.defer:
+                spec.successor = successor
+    return nodes
 
 
 def _node_spec(
-    node: NodeDef,
-    schema: SchemaInfo,
-    all_keys: frozenset[str],
-    wiring: _Wiring,
-    inspector: _Inspector,
+    node: NodeDef, schema: SchemaInfo, wiring: _Wiring, inspector: _Inspector
 ) -> NodeSpec:
-    action = node.action
+    name, action = node.name, node.action
     is_subgraph = isinstance(action, CompiledGraph)
     kwargs: tuple[str, ...]
     if is_subgraph:
-        call: Callable[..., Any] = action.as_node(node.name)
+        call: Callable[..., Any] = action.as_node(name)
         is_async, kwargs = True, ("config",)
     else:
         call = action
-        is_async = _is_async(action)
-        kwargs = inspector.wanted_kwargs(action)
+        is_async, kwargs = inspector.call(action)
     if node.timeout is not None:  # controls (issue 6): every call bounded by the node's timeout
-        call = timed_call(node.name, call, node.timeout)
-    make_input: Callable[[dict[str, Any]], Any] = schema.make_input
-    if typing.is_typeddict(schema.schema) and frozenset(schema.channels) >= all_keys:
-        make_input = dict  # the node sees every key: a plain copy is the fastest filter
-    edges = wiring.successors(node.name)
-    branches = wiring.branches(node.name)
-    mine = wiring.out_of.get(node.name, ())
-    triggers = (f"branch:to:{node.name}", *(b.channel for b in wiring.into.get(node.name, ())))
+        call = timed_call(name, call, node.timeout)
+    branches = wiring.branches(name)
+    mine = wiring.out_of.get(name, ())
+    joins = wiring.into.get(name, ())
+    triggers = (f"branch:to:{name}", *(b.channel for b in joins))
+    # A limited node is not `simple`, so it never takes the engine's fast path, which
+    # skips TaskCaller.task where the limiter is taken (controls, issue 6).
+    simple = not branches and not mine and not node.retry and node.limiter is None
     return NodeSpec(
-        name=node.name,
+        name=name,
         call=call,
         is_async=is_async,
         kwargs=kwargs,
-        make_input=make_input,
+        make_input=inspector.make_input(schema),
         retry=node.retry,
         defer=node.defer,
         is_subgraph=is_subgraph,
-        edges=edges,
+        edges=wiring.successors(name),
         branches=branches,
         barriers=mine,
+        joins=joins,
         triggers=triggers,
-        # A limited node is not `simple`, so it never takes the engine's fast path, which
-        # skips TaskCaller.task where the limiter is taken (controls, issue 6).
-        simple=not branches and not mine and not node.retry and node.limiter is None,
+        simple=simple,
+        # Running a node with waiting edges into it consumes them: the general path.
+        fast=simple and is_async and not kwargs and not is_subgraph and not joins,
         timeout=node.timeout,
         limiter=node.limiter,
     )

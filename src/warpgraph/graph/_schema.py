@@ -14,6 +14,7 @@ import collections.abc as cabc
 import dataclasses
 import inspect
 import typing
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -49,8 +50,22 @@ def is_schema(tp: Any) -> bool:
     return isinstance(tp, type) and (_is_typeddict(tp) or _is_dataclass(tp) or _is_pydantic(tp))
 
 
+# A schema class's fields are fixed once it is defined, and each graph built on it (and
+# each compile) reads it again: read each class once. Weak, so a class can still be freed.
+_READ: weakref.WeakKeyDictionary[Any, SchemaInfo] = weakref.WeakKeyDictionary()
+
+
 def read_schema(schema: Any) -> SchemaInfo:
     """Parse ``schema`` into channels and the converters to and from node values."""
+    if not isinstance(schema, type):
+        return _read_schema(schema)  # not a class, so not a schema: raises the error
+    found = _READ.get(schema)
+    if found is None:
+        found = _READ[schema] = _read_schema(schema)
+    return found
+
+
+def _read_schema(schema: Any) -> SchemaInfo:
     if not is_schema(schema):
         raise GraphBuildError(
             f"State schema {schema!r} is not supported: "
