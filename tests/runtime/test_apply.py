@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from warpgraph import InvalidUpdateError, Overwrite, Send
-from warpgraph.runtime._apply import apply_writes, plan_step, route
+from warpgraph.runtime._apply import apply_update, apply_writes, plan_step, route
 from warpgraph.runtime._program import Barrier, Channel, NodeSpec, Program
 
 CHANNELS = {
@@ -153,3 +153,34 @@ def test_arrivals_in_the_step_a_waiting_edge_fires_do_not_carry_over() -> None:
     route(prog, [(j, (), ())], seen, ran=[j])  # j runs and consumes the waiting edge
     assert seen == [set()]  # b's second arrival did not carry over
     assert route(prog, [(a, (), ())], seen) == (set(), [])
+
+
+update_values = st.one_of(
+    st.integers(),
+    st.lists(st.integers(), max_size=3),
+    st.builds(Overwrite, st.lists(st.integers(), max_size=3)),
+    st.builds(lambda v: {"__overwrite__": v}, st.lists(st.integers(), max_size=3)),
+    st.just({"a": 1}),  # a dict that is no serialized overwrite
+)
+
+
+@given(
+    st.dictionaries(st.sampled_from(["plain", "log", "unset"]), update_values, max_size=3),
+    st.dictionaries(
+        st.sampled_from(["plain", "log", "unset"]), st.lists(st.integers()), max_size=3
+    ),
+)
+def test_a_single_tasks_dict_applies_as_its_writes_would(
+    update: dict[str, Any], before: dict[str, Any]
+) -> None:
+    """apply_update (the one-task fast path) agrees with apply_writes on every update."""
+    prog = program(NodeSpec("a", print, False))
+    fast, general = dict(before), dict(before)
+    try:
+        apply_writes(CHANNELS, general, [("a", list(update.items()))], step=1)
+    except TypeError:  # e.g. list + int: the reducer itself refuses, on both paths
+        with pytest.raises(TypeError):
+            apply_update(prog, fast, update)
+        return
+    apply_update(prog, fast, update)
+    assert fast == general

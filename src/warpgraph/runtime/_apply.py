@@ -77,23 +77,23 @@ def apply_update(program: Program, values: dict[str, Any], update: dict[str, Any
     One task cannot conflict with itself through a dict, so each key takes one write:
     a last-value key is a plain assignment, a reducer key one ``reducer(current, new)``
     (the same rules as ``apply_writes``, without its per-key grouping: wide states
-    write hundreds of keys per step).
+    write hundreds of keys per step). The run's input is applied the same way.
     """
-    last_value, channels = program.last_value_keys, program.channels
+    reducers = program.reducers
+    get = values.get
     for key, value in update.items():
-        if key in last_value and type(value) is not Overwrite:
-            values[key] = value
+        kind = type(value)
+        if key not in reducers:
+            values[key] = value.value if kind is Overwrite else value
             continue
-        reducer = channels[key].reducer
-        if reducer is not None and type(value) is dict:
+        if kind is dict:
             value = _overwrite_from_dict(value)
-        if type(value) is Overwrite:
+            kind = type(value)
+        if kind is Overwrite:
             values[key] = value.value
-        elif reducer is None:
-            values[key] = value
         else:
-            current = values.get(key, MISSING)
-            values[key] = value if current is MISSING else reducer(current, value)
+            current = get(key, MISSING)
+            values[key] = value if current is MISSING else reducers[key](current, value)
 
 
 def _overwrite_from_dict(value: dict[Any, Any]) -> Any:

@@ -17,6 +17,7 @@ is decided once per run, so a plain ``ainvoke`` of a chain pays for none of it.
 from __future__ import annotations
 
 import asyncio
+import operator
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
@@ -77,7 +78,9 @@ class Run:
         self.limit: int = config["recursion_limit"]
         self.modes = modes
         self.sink = sink
-        self.values: dict[str, Any] = {k: make() for k, make in program.initial_values.items()}
+        initial = program.initial_values  # (built in C: wide states seed hundreds of keys)
+        seeds = map(operator.call, initial.values())
+        self.values: dict[str, Any] = dict(zip(initial, seeds, strict=True))
         limit = config.get("max_concurrency")
         self.caller = TaskCaller(
             program,
@@ -93,8 +96,11 @@ class Run:
 
     def output(self) -> dict[str, Any]:
         """The output keys that have a value, in schema order."""
-        values = self.values
-        return {k: values[k] for k in self.program.output_keys if k in values}
+        values, program = self.values, self.program
+        keys = program.output_keys
+        if values.keys() >= program.output_set:  # every output key has a value (in C)
+            return dict(zip(keys, map(values.__getitem__, keys), strict=True))
+        return {k: values[k] for k in keys if k in values}
 
     def snapshot(self) -> dict[str, Any]:
         """A ``values`` stream chunk: every channel that has a value (not only outputs)."""
@@ -243,9 +249,10 @@ class Run:
         given = program.read_input(data)
         # As in LangGraph, input keys outside the input schema are dropped, not rejected.
         input_keys = program.input_keys
-        writes = [(k, v) for k, v in given.items() if k in input_keys]
-        if writes:
-            apply_writes(program.channels, self.values, (("__input__", writes),), 0)
+        if not given.keys() <= input_keys:
+            given = {k: v for k, v in given.items() if k in input_keys}
+        if given:  # one write per key, as a single task's dict: no conflict is possible
+            apply_update(program, self.values, given)
             if self.sink is not None and "values" in self.modes:
                 self.sink("values", self.snapshot())
         start = program.start
