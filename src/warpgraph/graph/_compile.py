@@ -30,24 +30,33 @@ __all__ = ["compile_graph"]
 
 _INJECTABLE = ("config", "runtime", "writer", "store")
 _INJECTABLE_NAMES = frozenset(_INJECTABLE)
+# What a plain node's spec needs from its function: is_async, kwargs, make_input, fast,
+# and whether kwargs and make_input are NodeSpec's own defaults.
+_PlainFacts = tuple[bool, tuple[str, ...], Callable[[dict[str, Any]], Any], bool, bool]
+_DEFAULT_KWARGS = NodeSpec.__dataclass_fields__["kwargs"].default
+_DEFAULT_MAKE_INPUT = NodeSpec.__dataclass_fields__["make_input"].default
 
 
 def compile_graph(builder: StateGraph[Any], name: str) -> CompiledGraph:
     """Validate ``builder`` and return the compiled graph named ``name``."""
-    _validate(builder)
+    successors = _validate(builder)
     state = read_schema(builder.state_schema)
     inputs = read_schema(builder.input_schema) if builder.input_schema else state
     outputs = read_schema(builder.output_schema) if builder.output_schema else state
     inspector = _Inspector(state)
-    channels = _merge_channels([state, inputs, outputs, *inspector.read_nodes(builder)])
-    all_keys = frozenset(channels)
+    others = inspector.read_nodes(builder)
+    if inputs is state and outputs is state and not others:
+        merged = _merge_channels([state])  # the usual graph: everything reads the state
+    else:
+        merged = _merge_channels([state, inputs, outputs, *others])
+    channels, all_keys, initial_values, last_value_keys = merged
     inspector.all_keys = all_keys
 
     barriers = tuple(
         Barrier(i, frozenset(sources), target, f"join:{'+'.join(sources)}:{target}")
         for i, (sources, target) in enumerate(builder.waiting_edges)
     )
-    wiring = _Wiring(builder, barriers, inspector)
+    wiring = _Wiring(builder, successors, barriers, inspector)
     nodes = _node_specs(builder, wiring, inspector)
     start = NodeSpec(
         START,
@@ -56,7 +65,6 @@ def compile_graph(builder: StateGraph[Any], name: str) -> CompiledGraph:
         edges=wiring.successors(START),
         branches=wiring.branches(START),
     )
-    output_keys = tuple(outputs.channels)
     return CompiledGraph(
         Program(
             name=name,
@@ -64,21 +72,22 @@ def compile_graph(builder: StateGraph[Any], name: str) -> CompiledGraph:
             nodes=nodes,
             start=start,
             barriers=barriers,
-            input_keys=frozenset(inputs.channels),
-            output_keys=output_keys,
+            input_keys=inputs.keys,
+            output_keys=tuple(outputs.channels),
             state_keys=all_keys,
             read_input=_input_reader(inputs, state),
             read_update=state.to_dict,
             make_state=state.make_input,
             context_schema=builder.context_schema,
-            initial_values={k: c.initial for k, c in channels.items() if c.initial is not None},
-            last_value_keys=frozenset(k for k, c in channels.items() if c.reducer is None),
+            initial_values=initial_values,
+            last_value_keys=last_value_keys,
         ),
         builder=builder,
     )
 
 
-def _validate(builder: StateGraph[Any]) -> None:
+def _validate(builder: StateGraph[Any]) -> dict[str, tuple[str, ...]]:
+    """Check every reference in ``builder``; return each node's static successors."""
     nodes = builder.nodes
     has_entry = any(s == START for s, _ in builder.edges) or any(
         b.source == START for b in builder.branches
@@ -88,17 +97,7 @@ def _validate(builder: StateGraph[Any]) -> None:
             "Graph has no entry point: add an edge from START, "
             "e.g. add_edge(START, 'first_node'), or call set_entry_point('first_node')"
         )
-    for source, target in builder.edges:
-        if source != START and source not in nodes:
-            raise GraphBuildError(
-                f"Edge '{source}' -> '{target}' starts at unknown node '{source}'; "
-                f"add_node('{source}', ...) or fix the edge"
-            )
-        if target != END and target not in nodes:
-            raise GraphBuildError(
-                f"Edge '{source}' -> '{target}' ends at unknown node '{target}'; "
-                f"add_node('{target}', ...) or fix the edge"
-            )
+    successors = _successors(builder.edges, nodes)
     for sources, target in builder.waiting_edges:
         if target != END and target not in nodes:
             raise GraphBuildError(
@@ -117,6 +116,37 @@ def _validate(builder: StateGraph[Any]) -> None:
                     f"Conditional edge '{branch.name}' from '{branch.source}' maps {key!r} "
                     f"to unknown node '{target}'; add_node('{target}', ...) or fix the path_map"
                 )
+    return successors
+
+
+def _successors(
+    edges: list[tuple[str, str]], nodes: Mapping[str, Any]
+) -> dict[str, tuple[str, ...]]:
+    """Each node's static successors, sorted, END left out; an unknown node is an error."""
+    found: dict[str, tuple[str, ...]] = {}
+    more: dict[str, list[str]] = {}  # the sources of more than one edge
+    for source, target in edges:
+        if source not in nodes and source != START:
+            raise GraphBuildError(
+                f"Edge '{source}' -> '{target}' starts at unknown node '{source}'; "
+                f"add_node('{source}', ...) or fix the edge"
+            )
+        if target == END:
+            continue
+        if target not in nodes:
+            raise GraphBuildError(
+                f"Edge '{source}' -> '{target}' ends at unknown node '{target}'; "
+                f"add_node('{target}', ...) or fix the edge"
+            )
+        if source not in found:
+            found[source] = (target,)
+        elif source in more:
+            more[source].append(target)
+        else:
+            more[source] = [*found[source], target]
+    for source, targets in more.items():
+        found[source] = tuple(sorted(set(targets)))
+    return found
 
 
 class _Inspector:
@@ -140,30 +170,40 @@ class _Inspector:
         self._params: dict[int, Mapping[str, inspect.Parameter] | None] = {}
         self._schemas: dict[int, SchemaInfo] = {}
         self._inputs: dict[int, Callable[[dict[str, Any]], Any]] = {}
-        self._plain: dict[int, tuple[bool, tuple[str, ...], Callable[..., Any], bool]] = {}
+        self.plain_facts: dict[int, _PlainFacts] = {}
         self.all_keys: frozenset[str] = frozenset()  # every channel, set once they are merged
 
     def read_nodes(self, builder: StateGraph[Any]) -> list[SchemaInfo]:
         """Read each distinct node function once; return the schemas the nodes read."""
+        nodes = builder.nodes.values()
         actions: dict[int, Any] = {}
-        own: list[SchemaInfo] = []
-        for node in builder.nodes.values():
+        others = False  # does any node read another schema than the state's?
+        for node in nodes:
             if node.input_schema is None:
                 actions[id(node.action)] = node.action
             else:
-                own.append(read_schema(node.input_schema))
+                others = True
+        state = self._state
         for key, action in actions.items():
-            self._schemas[key] = self._annotated_schema(action)
-        return [*self._schemas.values(), *own]
+            schema = self._schemas[key] = self._annotated_schema(action)
+            others = others or schema is not state
+        if not others:
+            return []
+        # In node order: when two node schemas name one key, the first one's reducer wins.
+        return [self.node_schema(n) for n in nodes]
 
-    def plain(self, action: Any) -> tuple[bool, tuple[str, ...], Callable[..., Any], bool]:
-        """A plain node's facts: is it async, its kwargs, its input builder, may it be fast."""
+    def plain(self, action: Any) -> _PlainFacts:
+        """A plain node's facts: is it async, its kwargs, its input builder, may it be fast.
+
+        Kept in ``plain_facts`` by the function's ``id()``; ``action`` must have been
+        read by ``read_nodes``.
+        """
         key = id(action)
-        found = self._plain.get(key)
-        if found is None:
-            is_async, kwargs = self.call(action)
-            make_input = self.make_input(self._schemas[key])
-            found = self._plain[key] = (is_async, kwargs, make_input, is_async and not kwargs)
+        is_async, kwargs = self.call(action)
+        make_input = self.make_input(self._schemas[key])
+        defaults = kwargs == _DEFAULT_KWARGS and make_input is _DEFAULT_MAKE_INPUT
+        found = (is_async, kwargs, make_input, is_async and not kwargs, defaults)
+        self.plain_facts[key] = found
         return found
 
     def call(self, action: Any) -> tuple[bool, tuple[str, ...]]:
@@ -196,7 +236,7 @@ class _Inspector:
         found = self._inputs.get(key)
         if found is None:
             found = schema.make_input
-            if typing.is_typeddict(schema.schema) and frozenset(schema.channels) >= self.all_keys:
+            if schema.is_dict and schema.keys >= self.all_keys:
                 found = dict  # the node sees every key: a plain copy is the fastest filter
             self._inputs[key] = found
         return found
@@ -297,14 +337,23 @@ def _reads_state(action: FunctionType, code: CodeType, schema: Any) -> bool:
     )
 
 
-def _merge_channels(schemas: list[SchemaInfo]) -> dict[str, Channel]:
-    channels: dict[str, Channel] = {}
+def _merge_channels(
+    schemas: list[SchemaInfo],
+) -> tuple[dict[str, Channel], frozenset[str], dict[str, Callable[[], Any]], frozenset[str]]:
+    """The graph's channels, their keys, reducer keys' initial values, last-value keys."""
     # Many nodes share a schema: merge each distinct one once, in first-seen order.
-    for info in {id(info): info for info in schemas}.values():
+    distinct = schemas[:1] if len(schemas) == 1 else list({id(s): s for s in schemas}.values())
+    if len(distinct) == 1:  # the usual graph: everything reads the state schema
+        only = distinct[0]
+        return dict(only.channels), only.keys, dict(only.initial_values), only.last_value_keys
+    channels: dict[str, Channel] = {}
+    for info in distinct:
         for key, channel in info.channels.items():
             # The first schema that names a key decides its reducer (the state schema first).
             channels.setdefault(key, channel)
-    return channels
+    initial = {k: c.initial for k, c in channels.items() if c.initial is not None}
+    last_value = frozenset(k for k, c in channels.items() if c.reducer is None)
+    return channels, frozenset(channels), initial, last_value
 
 
 class _Wiring:
@@ -316,24 +365,25 @@ class _Wiring:
     """
 
     def __init__(
-        self, builder: StateGraph[Any], barriers: tuple[Barrier, ...], inspector: _Inspector
+        self,
+        builder: StateGraph[Any],
+        successors: dict[str, tuple[str, ...]],
+        barriers: tuple[Barrier, ...],
+        inspector: _Inspector,
     ) -> None:
         self._inspector = inspector
-        edges: dict[str, list[str]] = {}
-        for source, target in builder.edges:
-            if target != END:
-                group = edges.get(source)
-                if group is None:
-                    edges[source] = [target]
-                else:
-                    group.append(target)
-        # Each node's static successors, sorted, END left out.
-        self.edges = {
-            source: (targets[0],) if len(targets) == 1 else tuple(sorted(set(targets)))
-            for source, targets in edges.items()
-        }
+        self.edges = successors  # each node's static successors, sorted, END left out
         self._branches: dict[str, list[BranchDef]] = {}
-        for branch in builder.branches:
+        # The waiting edges a node is a source of, and those it is the target of.
+        self.out_of: dict[str, tuple[Barrier, ...]] = {}
+        self.into: dict[str, tuple[Barrier, ...]] = {}
+        # Nodes with a conditional or waiting edge: routing after them is not just `edges`.
+        self.special: set[str] = set()
+        if builder.branches or barriers:
+            self._group(builder.branches, barriers)
+
+    def _group(self, branches: list[BranchDef], barriers: tuple[Barrier, ...]) -> None:
+        for branch in branches:
             self._branches.setdefault(branch.source, []).append(branch)
         out_of: dict[str, list[Barrier]] = {}
         into: dict[str, list[Barrier]] = {}
@@ -341,11 +391,9 @@ class _Wiring:
             for source in barrier.sources:
                 out_of.setdefault(source, []).append(barrier)
             into.setdefault(barrier.target, []).append(barrier)
-        # The waiting edges a node is a source of, and those it is the target of.
         self.out_of = {node: tuple(group) for node, group in out_of.items()}
         self.into = {node: tuple(group) for node, group in into.items()}
-        # Nodes with a conditional or waiting edge: routing after them is not just `edges`.
-        self.special = self._branches.keys() | self.out_of.keys() | self.into.keys()
+        self.special = self._branches.keys() | out_of.keys() | into.keys()
 
     def successors(self, source: str) -> tuple[str, ...]:
         """The targets of ``source``'s static edges, sorted, END left out."""
@@ -382,36 +430,49 @@ def _node_specs(
     other field at its "nothing" default. Any other node goes through ``_node_spec``.
     """
     nodes: dict[str, NodeSpec] = {}
-    plain, edges_of, special = inspector.plain, wiring.edges.get, wiring.special
+    single: list[NodeSpec] = []  # the nodes with exactly one static successor
+    known, edges_of, special = inspector.plain_facts, wiring.edges.get, wiring.special
     for name, node in builder.nodes.items():
-        action = node.action
-        if (
+        action, facts = node.action, None
+        if not (
             name in special
             or node.retry
             or node.defer
             or node.timeout is not None
             or node.limiter is not None
             or node.input_schema is not None
-            or isinstance(action, CompiledGraph)
         ):
-            nodes[name] = _node_spec(node, inspector.node_schema(node), wiring, inspector)
+            facts = known.get(id(action))
+            if facts is None and not isinstance(action, CompiledGraph):
+                facts = inspector.plain(action)
+        if facts is None:
+            nodes[name] = spec = _node_spec(node, inspector.node_schema(node), wiring, inspector)
+            if len(spec.edges) == 1:
+                single.append(spec)
             continue
-        is_async, kwargs, make_input, fast = plain(action)
-        nodes[name] = NodeSpec(
-            name,
-            action,
-            is_async,
-            kwargs=kwargs,
-            make_input=make_input,
-            edges=edges_of(name, ()),
-            triggers=(f"branch:to:{name}",),
-            fast=fast,
-        )
-    for spec in nodes.values():
-        if len(spec.edges) == 1:
-            successor = nodes[spec.edges[0]]
-            if not successor.defer:
-                spec.successor = successor
+        edges = edges_of(name, ())
+        if facts[4]:  # kwargs and make_input are NodeSpec's defaults: a shorter call
+            spec = NodeSpec(
+                name, action, facts[0], edges=edges, triggers=(f"branch:to:{name}",), fast=facts[3]
+            )
+        else:
+            spec = NodeSpec(
+                name,
+                action,
+                facts[0],
+                kwargs=facts[1],
+                make_input=facts[2],
+                edges=edges,
+                triggers=(f"branch:to:{name}",),
+                fast=facts[3],
+            )
+        nodes[name] = spec
+        if len(edges) == 1:
+            single.append(spec)
+    for spec in single:
+        successor = nodes[spec.edges[0]]
+        if not successor.defer:
+            spec.successor = successor
     return nodes
 
 

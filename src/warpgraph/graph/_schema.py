@@ -43,6 +43,23 @@ class SchemaInfo:
     to_dict: Callable[[Any], dict[str, Any] | None]
     # Pydantic schemas validate a run's input (LangGraph then writes the raw values).
     validate: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    # Derived from the above once per schema class, as every compile of a graph asks.
+    keys: frozenset[str] = dataclasses.field(init=False)
+    is_dict: bool = dataclasses.field(init=False)  # a TypedDict: nodes get a plain dict
+    # Reducer keys that start from an initial value, and keys without a reducer.
+    initial_values: dict[str, Callable[[], Any]] = dataclasses.field(init=False)
+    last_value_keys: frozenset[str] = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        channels = self.channels.values()
+        derived = {
+            "keys": frozenset(self.channels),
+            "is_dict": _is_typeddict(self.schema),
+            "initial_values": {c.key: c.initial for c in channels if c.initial is not None},
+            "last_value_keys": frozenset(c.key for c in channels if c.reducer is None),
+        }
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)  # a frozen dataclass's own set-up
 
 
 def is_schema(tp: Any) -> bool:
