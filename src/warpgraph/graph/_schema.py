@@ -14,7 +14,6 @@ import collections.abc as cabc
 import dataclasses
 import inspect
 import typing
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -68,18 +67,23 @@ def is_schema(tp: Any) -> bool:
 
 
 # A schema class's fields are fixed once it is defined, and each graph built on it (and
-# each compile) reads it again: read each class once. Weak, so a class can still be freed.
-_READ: weakref.WeakKeyDictionary[Any, SchemaInfo] = weakref.WeakKeyDictionary()
+# each compile) reads it again: remember the last few classes read. The entries hold
+# their class (a SchemaInfo refers to it anyway, so a weak key could never be freed);
+# keeping only the newest _READ_LIMIT bounds what a program defining many classes keeps.
+_READ_LIMIT = 128
+_READ: dict[int, tuple[Any, SchemaInfo]] = {}
 
 
 def read_schema(schema: Any) -> SchemaInfo:
     """Parse ``schema`` into channels and the converters to and from node values."""
-    if not isinstance(schema, type):
-        return _read_schema(schema)  # not a class, so not a schema: raises the error
-    found = _READ.get(schema)
-    if found is None:
-        found = _READ[schema] = _read_schema(schema)
-    return found
+    found = _READ.get(id(schema))
+    if found is not None and found[0] is schema:
+        return found[1]
+    info = _read_schema(schema)
+    if len(_READ) >= _READ_LIMIT:
+        _READ.pop(next(iter(_READ)), None)  # the oldest entry
+    _READ[id(schema)] = (schema, info)
+    return info
 
 
 def _read_schema(schema: Any) -> SchemaInfo:
