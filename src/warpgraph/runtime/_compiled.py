@@ -21,6 +21,7 @@ from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
     AsyncIterator,
+    Coroutine,
     Iterable,
     Iterator,
     Sequence,
@@ -62,6 +63,9 @@ BATCH_RECURSION_LIMIT = 25  # ... except under batch/abatch (also verified)
 STREAM_MODES = frozenset({"values", "updates", "tasks", "debug", "custom"})
 _NO_MODES: frozenset[str] = frozenset()
 _DONE = object()
+# The runtime and scope of a run with no context and nobody streaming `custom` chunks.
+_PLAIN_RUNTIME: Runtime[Any] = Runtime(context=None)
+_PLAIN_SCOPES = {inline: RunScope(_PLAIN_RUNTIME, inline) for inline in (False, True)}
 
 
 class CompiledGraph:
@@ -103,49 +107,15 @@ class CompiledGraph:
         inline_sync: bool | None = None,
         subgraph_stream: SubgraphStream | None = None,
     ) -> dict[str, Any]:
-        if self.defaults is not None:
-            config = _merge_configs(self.defaults, config)
-        cfg = _prepare_config(config)
         parent = run_scope.get()
-        if inline_sync is None:
-            inline_sync = parent.inline_sync if parent is not None else False
-        writer: StreamWriter = _discard
-        if sink is not None and "custom" in modes:
-            # Only the streamed run's own nodes reach it: as in LangGraph without
-            # subgraphs=True, a subgraph's custom chunks are not streamed by its parent.
-            writer = _custom_writer(sink)
-        if type(context) is dict and self.program.context_schema is not None:
-            context = _coerce_context(self.program.context_schema, context)
-        runtime: Runtime[Any] = Runtime(context=context, stream_writer=writer)
-        callbacks = cfg.get("callbacks")
-        subscribers = ev.active_subscribers()
-        if callbacks:
-            subscribers += _subscribers_from(callbacks)
-        observer = Observer(subscribers) if subscribers else None
-        token = run_scope.set(RunScope(runtime, inline_sync, subgraph_stream))
+        run, scope, work = self._prepare(
+            data, config, context, modes, sink, pace, inline_sync, subgraph_stream, parent
+        )
+        # (The preparation lives in its own frame: with thousands of runs in flight this
+        # one, which waits for the whole run, holds few references for the GC to walk.)
+        token = run_scope.set(scope)
         try:
-            run = Run(
-                self.program,
-                cfg,
-                runtime,
-                modes=modes,
-                sink=sink,
-                inline_sync=inline_sync,
-                observer=observer,
-                pace=pace,
-            )
-            # Step/run timeouts (controls, issue 6); a config of only the defaults has none.
-            timeouts = None
-            if (config and len(cfg) > 2) or self.step_timeout is not None:
-                timeouts = run_timeouts(cfg, self.step_timeout)
-            if timeouts is not None:
-                work = (
-                    run.execute(data) if observer is None else self._observed(run, observer, data)
-                )
-                return await run_guarded(run, work, *timeouts)
-            if observer is None:
-                return await run.execute(data)
-            return await self._observed(run, observer, data)
+            return await work
         except ParentCommand as command:
             if parent is None:
                 raise InvalidUpdateError(
@@ -158,6 +128,61 @@ class CompiledGraph:
             raise
         finally:
             run_scope.reset(token)
+
+    def _prepare(
+        self,
+        data: Any,
+        config: dict[str, Any] | None,
+        context: Any,
+        modes: frozenset[str],
+        sink: Sink | None,
+        pace: Pace | None,
+        inline_sync: bool | None,
+        subgraph_stream: SubgraphStream | None,
+        parent: RunScope | None,
+    ) -> tuple[Run, RunScope, Coroutine[Any, Any, dict[str, Any]]]:
+        """A run, the scope its nodes see, and the coroutine that executes it."""
+        if self.defaults is not None:
+            config = _merge_configs(self.defaults, config)
+        cfg = _prepare_config(config)
+        if inline_sync is None:
+            inline_sync = parent.inline_sync if parent is not None else False
+        writer: StreamWriter = _discard
+        if sink is not None and "custom" in modes:
+            # Only the streamed run's own nodes reach it: as in LangGraph without
+            # subgraphs=True, a subgraph's custom chunks are not streamed by its parent.
+            writer = _custom_writer(sink)
+        if type(context) is dict and self.program.context_schema is not None:
+            context = _coerce_context(self.program.context_schema, context)
+        if context is None and writer is _discard and subgraph_stream is None:
+            runtime, scope = _PLAIN_RUNTIME, _PLAIN_SCOPES[inline_sync]  # frozen: shared
+        else:
+            runtime = Runtime(context=context, stream_writer=writer)
+            scope = RunScope(runtime, inline_sync, subgraph_stream)
+        callbacks = cfg.get("callbacks")
+        subscribers = ev.active_subscribers()
+        if callbacks:
+            subscribers += _subscribers_from(callbacks)
+        observer = Observer(subscribers) if subscribers else None
+        run = Run(
+            self.program,
+            cfg,
+            runtime,
+            modes=modes,
+            sink=sink,
+            inline_sync=inline_sync,
+            observer=observer,
+            pace=pace,
+        )
+        # Step/run timeouts (controls, issue 6); a config of only the defaults has none.
+        timeouts = None
+        if (config and len(cfg) > 2) or self.step_timeout is not None:
+            timeouts = run_timeouts(cfg, self.step_timeout)
+        # (Nothing below can raise: a coroutine made here is always awaited.)
+        work = run.execute(data) if observer is None else self._observed(run, observer, data)
+        if timeouts is not None:
+            work = run_guarded(run, work, *timeouts)
+        return run, scope, work
 
     async def _observed(self, run: Run, observer: Observer, data: Any) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
