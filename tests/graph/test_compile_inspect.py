@@ -13,9 +13,10 @@ import functools
 import gc
 import inspect
 import operator
+import typing
 import weakref
 from collections.abc import Callable
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any, ForwardRef, TypedDict
 
 import pytest
 
@@ -293,3 +294,73 @@ def test_two_lambdas_on_one_node_clash_as_condition_but_not_across_nodes() -> No
         r"use a differently named function$",
     ):
         g.add_conditional_edges("a", lambda s: END)
+
+
+def _with_annotation(annotation: Any, returns: Any = None) -> Callable[..., Any]:
+    def node(state):  # type: ignore[no-untyped-def]
+        return {}
+
+    node.__annotations__ = {"state": annotation}
+    if returns is not None:
+        node.__annotations__["return"] = returns
+    return node
+
+
+def _unannotated(state):  # type: ignore[no-untyped-def]
+    return {}
+
+
+def _by_name(state: State) -> None: ...
+def _narrow(state: Narrow) -> None: ...
+def _builtin(state: dict) -> None: ...  # type: ignore[type-arg]
+def _generic(state: dict[str, Any]) -> None: ...
+def _any(state: Any) -> None: ...
+def _none(state: None) -> None: ...
+def _annotated(state: Annotated[Narrow, "why"]) -> None: ...
+def _narrow_unresolvable(state: Narrow) -> Missing: ...  # type: ignore[name-defined]  # noqa: F821
+
+
+ANNOTATED_NODES: dict[str, Callable[..., Any]] = {
+    "none": _unannotated,
+    "state by name": _by_name,
+    "narrow by name": _narrow,
+    "builtin by name": _builtin,
+    "generic as a string": _generic,
+    "Any by name": _any,
+    "None by name": _none,
+    "Annotated as a string": _annotated,
+    "narrow, with an unresolvable return": _narrow_unresolvable,
+    "state class": _with_annotation(State),
+    "narrow class": _with_annotation(Narrow),
+    "builtin class": _with_annotation(int),
+    "generic alias": _with_annotation(dict[str, Any]),
+    "Annotated narrow": _with_annotation(Annotated[Narrow, "why"]),
+    "ForwardRef to narrow": _with_annotation(ForwardRef("Narrow")),
+    "unknown name": _with_annotation("Nowhere"),
+    "dotted name": _with_annotation("typing.Any"),
+    "narrow class, unresolvable return": _with_annotation(Narrow, returns="Nowhere"),
+}
+
+
+@pytest.mark.parametrize("node", ANNOTATED_NODES.values(), ids=list(ANNOTATED_NODES))
+def test_reading_a_plain_functions_annotation_agrees_with_typing_get_type_hints(
+    node: Callable[..., Any],
+) -> None:
+    inspector = _Inspector(read_schema(State))
+    assert inspector._annotated_schema(node).schema is inspector._hinted_schema(node).schema
+
+
+@pytest.mark.parametrize(
+    "node",
+    [_unannotated, _by_name, _builtin, _any, _none, _with_annotation(dict[str, Any])],
+    ids=["none", "state by name", "builtin by name", "Any", "None", "generic alias"],
+)
+def test_a_function_plainly_reading_the_state_is_compiled_without_resolving_hints(
+    node: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def resolve(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("typing.get_type_hints was called")
+
+    g = _graph(node)  # the state schema is read here, before the patch
+    monkeypatch.setattr(typing, "get_type_hints", resolve)
+    assert g.compile().program.nodes["node"].make_input is dict

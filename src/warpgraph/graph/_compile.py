@@ -13,8 +13,8 @@ import functools
 import inspect
 import typing
 from collections.abc import Callable, Mapping
-from types import CodeType, FunctionType
-from typing import TYPE_CHECKING, Any
+from types import CodeType, FunctionType, ModuleType
+from typing import TYPE_CHECKING, Annotated, Any
 
 from warpgraph.errors import GraphBuildError
 from warpgraph.graph._schema import SchemaInfo, is_schema, read_schema
@@ -30,6 +30,7 @@ __all__ = ["compile_graph"]
 
 _INJECTABLE = ("config", "runtime", "writer", "store")
 _INJECTABLE_NAMES = frozenset(_INJECTABLE)
+_ANNOTATED: Any = Annotated  # what typing.get_origin returns for Annotated[T, ...]
 # What a plain node's spec needs from its function: is_async, kwargs, make_input, fast,
 # and whether kwargs and make_input are NodeSpec's own defaults.
 _PlainFacts = tuple[bool, tuple[str, ...], Callable[[dict[str, Any]], Any], bool, bool]
@@ -258,6 +259,11 @@ class _Inspector:
             return state
         if hasattr(action, "ainvoke"):  # a compiled subgraph reads the parent state as a dict
             return state
+        return self._hinted_schema(action)
+
+    def _hinted_schema(self, action: Any) -> SchemaInfo:
+        """The schema ``typing.get_type_hints`` names for ``action``'s first parameter."""
+        state = self._state
         try:
             target = action if inspect.isroutine(action) else type(action).__call__
             hints = typing.get_type_hints(target)
@@ -318,23 +324,43 @@ def _first_parameter(code: CodeType) -> str | None:
 
 
 def _reads_state(action: FunctionType, code: CodeType, schema: Any) -> bool:
-    """Whether a plain function's first parameter plainly takes the graph's own state.
+    """Whether a plain function's first parameter plainly reads the graph's own state.
 
-    True when it has no annotation, or is annotated with the state schema itself or with
-    its name, as a string that the function's module binds to it. Anything else may name
-    another schema and is resolved with ``typing.get_type_hints``.
+    ``typing.get_type_hints`` gives a node another input schema only when its first
+    parameter's hint resolves to a schema class other than the state's (and every other
+    annotation resolves too). So the node reads the state when that parameter has no
+    annotation, or one that is (or names, as a string the function's module or the
+    builtins bind) the state schema or a class that is no schema at all (``dict``), or
+    a typing form that cannot become a class (``dict[str, Any]``). Anything else, an
+    ``Annotated[...]`` or a dotted string say, is left to ``typing.get_type_hints``.
     """
     first = _first_parameter(code)
     if first is None:
         return True
-    annotation = action.__annotations__.get(first)
-    if annotation is None or annotation is schema:
+    hint = action.__annotations__.get(first)
+    if isinstance(hint, str):
+        hint = _global(action.__globals__, hint)
+        if isinstance(hint, str | typing.ForwardRef):  # not found, or a name for a name
+            return False
+    if hint is None or hint is schema:
         return True
-    return (
-        isinstance(annotation, str)
-        and annotation == getattr(schema, "__name__", None)
-        and action.__globals__.get(annotation) is schema
-    )
+    if isinstance(hint, type):
+        return not is_schema(hint)
+    return not isinstance(hint, typing.ForwardRef) and typing.get_origin(hint) is not _ANNOTATED
+
+
+def _global(namespace: dict[str, Any], name: str) -> Any:
+    """What ``name`` evaluates to in a module's namespace; ``name`` itself when unsure."""
+    if not name.isidentifier():
+        return name
+    if name in namespace:
+        return namespace[name]
+    builtins = namespace.get("__builtins__")
+    if isinstance(builtins, ModuleType):
+        builtins = vars(builtins)
+    if isinstance(builtins, dict) and name in builtins:
+        return builtins[name]
+    return name
 
 
 def _merge_channels(
