@@ -394,6 +394,19 @@ def test_a_sync_node_may_invoke_a_graph_inline() -> None:
 
 
 async def test_a_task_failing_at_once_still_lets_its_siblings_start_then_cancels_them() -> None:
+    import concurrent.futures
+
+    class RunsAtSubmit(concurrent.futures.ThreadPoolExecutor):
+        # A sync node starts by being submitted to the executor. On a real worker thread
+        # it then runs only if the OS schedules that thread before the step cancels it (a
+        # worker starting 0.1 ms late finds its job cancelled), so "sync ran" was a race.
+        # Running the job inside submit() makes "started" mean "ran", deterministically.
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+            future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+            future.set_result(fn(*args, **kwargs))
+            return future
+
+    asyncio.get_running_loop().set_default_executor(RunsAtSubmit())
     log: list[str] = []
 
     async def fails(state: Log) -> dict[str, Any]:
@@ -419,8 +432,7 @@ async def test_a_task_failing_at_once_still_lets_its_siblings_start_then_cancels
         ValueError, match=r"^at once\nDuring task with name 'a_fails' and id '[^']+'$"
     ):
         await g.compile().ainvoke({})
-    assert log[:2] == ["fails", "waits started"]
-    assert sorted(log[2:]) == ["sync ran", "waits cancelled"]
+    assert log == ["fails", "waits started", "sync ran", "waits cancelled"]
 
 
 def test_a_node_returning_a_send_routes_like_a_goto() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import linecache
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -292,31 +293,79 @@ def test_waiting_on_an_event_nobody_sets_raises_a_deadlock_at_once() -> None:
     assert run(main) == 2.0
 
 
-def test_a_deadlock_message_names_every_stuck_task_with_its_stack() -> None:
-    async def wait_forever(event: asyncio.Event) -> None:
-        await event.wait()
+# The deadlock message shows each stuck frame's source line, which traceback reads from disk
+# when the message is built. Stuck coroutines defined in this file would show whatever line
+# the file has *now*: an edit to it while the suite runs (a shared working tree) shifts the
+# lines and fails the test by chance. So they are compiled from this text, which linecache
+# serves as registered, without looking at any file.
+_STUCK_FILE = "<stuck tasks>"
+_STUCK_SOURCE = """\
+import asyncio
 
-    async def main(clock: VirtualClock) -> str:
-        event = asyncio.Event()
-        helper = asyncio.create_task(wait_forever(event), name="helper")
+
+async def wait_for(future):
+    await future
+
+
+async def wait_in_helper(future):
+    await wait_for(future)
+
+
+async def main(deadlock):
+    asyncio.current_task().set_name("main")
+    loop = asyncio.get_running_loop()
+    helper = asyncio.create_task(wait_in_helper(loop.create_future()), name="helper")
+    try:
+        await wait_for(loop.create_future())
+    except deadlock as error:
         try:
-            await asyncio.Event().wait()
-        except VirtualTimeDeadlock as error:
-            with pytest.raises(VirtualTimeDeadlock):
-                await helper
+            await helper
+        except deadlock:
             return str(error)
-        raise AssertionError("no deadlock")
+    raise AssertionError("no deadlock in both tasks")
+"""
 
-    message = run(main)
-    assert message.startswith(
+
+def test_a_deadlock_message_names_every_stuck_task_with_its_stack() -> None:
+    namespace: dict[str, Any] = {}
+    exec(compile(_STUCK_SOURCE, _STUCK_FILE, "exec"), namespace)
+    lines = _STUCK_SOURCE.splitlines(keepends=True)
+    linecache.cache[_STUCK_FILE] = (len(_STUCK_SOURCE), None, lines, _STUCK_FILE)
+    try:
+        message = VirtualClock().run(namespace["main"](VirtualTimeDeadlock))
+    finally:
+        linecache.cache.pop(_STUCK_FILE, None)
+    assert message == (
         "virtual time deadlock at t=0.0: 2 task(s) wait, but no timer is set, no executor job "
         "is running and no real I/O is registered, so nothing can ever wake them. Set the "
         "event or result they wait for, or bound the wait with asyncio.timeout() to fail at "
         "a chosen virtual time.\nWaiting tasks (innermost await last):\n"
+        "  task 'helper' running wait_in_helper():\n"
+        '      File "<stuck tasks>", line 9, in wait_in_helper\n'
+        "        await wait_for(future)\n"
+        '      File "<stuck tasks>", line 5, in wait_for\n'
+        "        await future\n"
+        "  task 'main' running main():\n"
+        '      File "<stuck tasks>", line 17, in main\n'
+        "        await wait_for(loop.create_future())\n"
+        '      File "<stuck tasks>", line 5, in wait_for\n'
+        "        await future"
     )
-    assert "task 'helper' running test_a_deadlock_message_names_every_stuck_task" in message
-    assert "in wait_forever\n        await event.wait()" in message
-    assert "in main\n        await asyncio.Event().wait()" in message
+
+
+def test_a_deadlock_message_shows_the_innermost_await_inside_asyncio_too() -> None:
+    async def wait_forever(event: asyncio.Event) -> None:
+        await event.wait()
+
+    async def main(clock: VirtualClock) -> str:
+        with pytest.raises(VirtualTimeDeadlock) as caught:
+            await wait_forever(asyncio.Event())
+        return str(caught.value)
+
+    frames = run(main).split("Waiting tasks (innermost await last):\n", 1)[1].splitlines()
+    # Only where each frame is, not its source text: see _STUCK_SOURCE for why.
+    where = [line.strip().rsplit(", ", 1)[-1] for line in frames if line.startswith("      File")]
+    assert where == ["in wrapper", "in main", "in wait_forever", "in wait"]
 
 
 def test_deadlock_errors_are_harness_errors() -> None:
