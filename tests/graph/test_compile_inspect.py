@@ -364,3 +364,24 @@ def test_a_function_plainly_reading_the_state_is_compiled_without_resolving_hint
     g = _graph(node)  # the state schema is read here, before the patch
     monkeypatch.setattr(typing, "get_type_hints", resolve)
     assert g.compile().program.nodes["node"].make_input is dict
+
+
+def test_a_missing_entry_point_is_reported_before_an_edge_to_an_unknown_node() -> None:
+    g: StateGraph[Any] = StateGraph(State)
+    g.add_node("a", lambda s: {})
+    g.add_edge("a", "nowhere")
+    with pytest.raises(ValueError, match=r"^Graph has no entry point: add an edge from START"):
+        g.compile()
+    g.add_conditional_edges(START, lambda s: "a")  # a conditional entry counts
+    with pytest.raises(ValueError, match=r"^Edge 'a' -> 'nowhere' ends at unknown node"):
+        g.compile()
+
+
+def test_an_edge_from_start_straight_to_end_is_an_entry_point() -> None:
+    g: StateGraph[Any] = StateGraph(State)
+    g.add_node("a", lambda s: {})
+    g.add_edge(START, END)
+    assert g.compile().invoke({"question": "q", "secret": "s"}) == {
+        "question": "q",
+        "secret": "s",
+    }

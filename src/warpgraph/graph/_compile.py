@@ -17,7 +17,7 @@ from types import CodeType, FunctionType, ModuleType
 from typing import TYPE_CHECKING, Annotated, Any
 
 from warpgraph.errors import GraphBuildError
-from warpgraph.graph._schema import SchemaInfo, is_schema, read_schema
+from warpgraph.graph._schema import SchemaInfo, input_reader, is_schema, read_schema
 from warpgraph.runtime._compiled import CompiledGraph
 from warpgraph.runtime._program import Barrier, Branch, Channel, NodeSpec, Program
 from warpgraph.runtime._timeouts import timed_call
@@ -76,7 +76,7 @@ def compile_graph(builder: StateGraph[Any], name: str) -> CompiledGraph:
             input_keys=inputs.keys,
             output_keys=tuple(outputs.channels),
             state_keys=all_keys,
-            read_input=_input_reader(inputs, state),
+            read_input=state.read_input if inputs is state else input_reader(inputs, state),
             read_update=state.to_dict,
             make_state=state.make_input,
             context_schema=builder.context_schema,
@@ -90,15 +90,9 @@ def compile_graph(builder: StateGraph[Any], name: str) -> CompiledGraph:
 def _validate(builder: StateGraph[Any]) -> dict[str, tuple[str, ...]]:
     """Check every reference in ``builder``; return each node's static successors."""
     nodes = builder.nodes
-    has_entry = any(s == START for s, _ in builder.edges) or any(
-        b.source == START for b in builder.branches
-    )
+    successors, has_entry = _successors(builder, nodes)
     if not has_entry:
-        raise GraphBuildError(
-            "Graph has no entry point: add an edge from START, "
-            "e.g. add_edge(START, 'first_node'), or call set_entry_point('first_node')"
-        )
-    successors = _successors(builder.edges, nodes)
+        _check_entry(builder)
     for sources, target in builder.waiting_edges:
         if target != END and target not in nodes:
             raise GraphBuildError(
@@ -120,21 +114,40 @@ def _validate(builder: StateGraph[Any]) -> dict[str, tuple[str, ...]]:
     return successors
 
 
+def _check_entry(builder: StateGraph[Any]) -> None:
+    """Refuse a graph that nothing starts: checked before any edge's nodes are."""
+    if not any(s == START for s, _ in builder.edges) and not any(
+        b.source == START for b in builder.branches
+    ):
+        raise GraphBuildError(
+            "Graph has no entry point: add an edge from START, "
+            "e.g. add_edge(START, 'first_node'), or call set_entry_point('first_node')"
+        )
+
+
 def _successors(
-    edges: list[tuple[str, str]], nodes: Mapping[str, Any]
-) -> dict[str, tuple[str, ...]]:
-    """Each node's static successors, sorted, END left out; an unknown node is an error."""
+    builder: StateGraph[Any], nodes: Mapping[str, Any]
+) -> tuple[dict[str, tuple[str, ...]], bool]:
+    """Each node's static successors (sorted, END left out), and whether START has an edge.
+
+    An edge naming an unknown node is an error, raised after ``_check_entry``'s own.
+    """
     found: dict[str, tuple[str, ...]] = {}
     more: dict[str, list[str]] = {}  # the sources of more than one edge
-    for source, target in edges:
-        if source not in nodes and source != START:
-            raise GraphBuildError(
-                f"Edge '{source}' -> '{target}' starts at unknown node '{source}'; "
-                f"add_node('{source}', ...) or fix the edge"
-            )
+    has_entry = False
+    for source, target in builder.edges:
+        if source not in nodes:
+            if source != START:
+                _check_entry(builder)
+                raise GraphBuildError(
+                    f"Edge '{source}' -> '{target}' starts at unknown node '{source}'; "
+                    f"add_node('{source}', ...) or fix the edge"
+                )
+            has_entry = True
         if target == END:
             continue
         if target not in nodes:
+            _check_entry(builder)
             raise GraphBuildError(
                 f"Edge '{source}' -> '{target}' ends at unknown node '{target}'; "
                 f"add_node('{target}', ...) or fix the edge"
@@ -147,7 +160,7 @@ def _successors(
             more[source] = [*found[source], target]
     for source, targets in more.items():
         found[source] = tuple(sorted(set(targets)))
-    return found
+    return found, has_entry
 
 
 class _Inspector:
@@ -552,28 +565,6 @@ def _is_async(action: Any) -> bool:
         return False
     # A callable object: what matters is whether its (possibly inherited) __call__ is async.
     return inspect.iscoroutinefunction(type(action).__call__)
-
-
-def _input_reader(inputs: SchemaInfo, state: SchemaInfo) -> Callable[[Any], dict[str, Any]]:
-    readers = (inputs.to_dict, state.to_dict)
-    # Only a pydantic *state* validates the input; a separate input schema does not (as LangGraph).
-    validate = inputs.validate if inputs is state else None
-
-    def read(value: Any) -> dict[str, Any]:
-        if isinstance(value, dict):
-            return value if validate is None else validate(value)
-        for reader in readers:
-            converted = reader(value)
-            if converted is not None:
-                return converted
-        from warpgraph.errors import InvalidUpdateError
-
-        raise InvalidUpdateError(
-            f"Graph input must be a dict (or an instance of the state schema), "
-            f"got {type(value).__name__}: {value!r}"
-        )
-
-    return read
 
 
 def _never_called(*args: Any, **kwargs: Any) -> Any:

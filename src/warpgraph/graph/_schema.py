@@ -17,10 +17,10 @@ import typing
 from collections.abc import Callable
 from typing import Any
 
-from warpgraph.errors import GraphBuildError
+from warpgraph.errors import GraphBuildError, InvalidUpdateError
 from warpgraph.runtime._program import Channel
 
-__all__ = ["SchemaInfo", "read_schema"]
+__all__ = ["SchemaInfo", "input_reader", "read_schema"]
 
 _ABSTRACT_TO_CONCRETE: dict[Any, type] = {
     cabc.Sequence: list,
@@ -48,6 +48,8 @@ class SchemaInfo:
     # Reducer keys that start from an initial value, and keys without a reducer.
     initial_values: dict[str, Callable[[], Any]] = dataclasses.field(init=False)
     last_value_keys: frozenset[str] = dataclasses.field(init=False)
+    # A run's input read for a graph whose state and input schema this is.
+    read_input: Callable[[Any], dict[str, Any]] = dataclasses.field(init=False)
 
     def __post_init__(self) -> None:
         channels = self.channels.values()
@@ -56,9 +58,31 @@ class SchemaInfo:
             "is_dict": _is_typeddict(self.schema),
             "initial_values": {c.key: c.initial for c in channels if c.initial is not None},
             "last_value_keys": frozenset(c.key for c in channels if c.reducer is None),
+            "read_input": input_reader(self, self),
         }
         for name, value in derived.items():
             object.__setattr__(self, name, value)  # a frozen dataclass's own set-up
+
+
+def input_reader(inputs: SchemaInfo, state: SchemaInfo) -> Callable[[Any], dict[str, Any]]:
+    """Turns a run's input (a dict, or an instance of either schema) into a dict of writes."""
+    readers = (inputs.to_dict, state.to_dict)
+    # Only a pydantic *state* validates the input; a separate input schema does not (as LangGraph).
+    validate = inputs.validate if inputs is state else None
+
+    def read(value: Any) -> dict[str, Any]:
+        if isinstance(value, dict):
+            return value if validate is None else validate(value)
+        for reader in readers:
+            converted = reader(value)
+            if converted is not None:
+                return converted
+        raise InvalidUpdateError(
+            f"Graph input must be a dict (or an instance of the state schema), "
+            f"got {type(value).__name__}: {value!r}"
+        )
+
+    return read
 
 
 def is_schema(tp: Any) -> bool:
