@@ -125,9 +125,11 @@ class StateGraph(Generic[StateT]):
                 f"Node '{node}' already exists; give the new node a different name"
             )
         retry: tuple[RetryPolicy, ...] = ()
-        if isinstance(retry_policy, RetryPolicy):
+        if retry_policy is None:
+            pass
+        elif isinstance(retry_policy, RetryPolicy):
             retry = (retry_policy,)
-        elif retry_policy:
+        else:
             retry = tuple(retry_policy)
         dest = tuple(destinations) if destinations is not None else None
         # Per-node timeout and concurrency limit (controls, issue 6), checked here.
