@@ -21,10 +21,10 @@ from typing import Annotated, Any, ForwardRef, TypedDict
 import pytest
 
 from warpgraph import END, START, StateGraph
-from warpgraph.graph._compile import (
+from warpgraph.graph._functions import (
+    Inspector,
     _code_kwargs,
     _first_parameter,
-    _Inspector,
     _plain_code,
     _wanted_kwargs,
 )
@@ -85,7 +85,7 @@ def test_reading_a_plain_functions_code_agrees_with_inspect_signature(
     params = inspect.signature(fn).parameters
     assert _first_parameter(code) == next(iter(params), None)
     assert _code_kwargs(code) == _wanted_kwargs(params)
-    inspector = _Inspector(read_schema(State))
+    inspector = Inspector(read_schema(State))
     assert inspector.call(fn) == (inspect.iscoroutinefunction(fn), _wanted_kwargs(params))
 
 
@@ -98,7 +98,7 @@ def test_a_wrapped_function_is_read_through_inspect_and_so_through_its_wrapper()
         return node(*args, **kwargs)
 
     assert _plain_code(wrapper) is None  # __wrapped__ in its __dict__: not plain
-    assert _Inspector(read_schema(State)).call(wrapper) == (False, ("config",))
+    assert Inspector(read_schema(State)).call(wrapper) == (False, ("config",))
 
 
 def _graph(node: Any, **options: Any) -> StateGraph[Any]:
@@ -346,7 +346,7 @@ ANNOTATED_NODES: dict[str, Callable[..., Any]] = {
 def test_reading_a_plain_functions_annotation_agrees_with_typing_get_type_hints(
     node: Callable[..., Any],
 ) -> None:
-    inspector = _Inspector(read_schema(State))
+    inspector = Inspector(read_schema(State))
     assert inspector._annotated_schema(node).schema is inspector._hinted_schema(node).schema
 
 
