@@ -222,7 +222,10 @@ def _reads_state(action: FunctionType, code: CodeType, schema: Any) -> bool:
     first = _first_parameter(code)
     if first is None:
         return True
-    hint = action.__annotations__.get(first)
+    try:  # evaluated on access where annotations are deferred (PEP 649): may raise
+        hint = action.__annotations__.get(first)
+    except Exception:
+        return False  # let typing.get_type_hints decide
     if isinstance(hint, str):
         hint = _global(action.__globals__, hint)
         if isinstance(hint, str | typing.ForwardRef):  # not found, or a name for a name
