@@ -13,11 +13,13 @@ each time the loop would block waiting for I/O, we decide instead what "waiting"
 * nothing runs and nothing could ever wake the loop -- that is a deadlock: raise
   ``VirtualTimeDeadlock`` into every waiting task at the line where it waits.
 
-The loop keeps its own heap of timer deadlines in ticks, next to asyncio's heap of float
-deadlines, because a float cannot say exactly which nanosecond a timer is due at a start like
-``1_709_591_365``; ``call_later`` computes the deadline in ticks first, so the jump lands
-exactly on it. See ``warpgraph.testing._clock`` for the concept and ``_vt_threads`` for how
-executor jobs and parked threads are counted.
+The loop keeps its finite timers itself, by deadline in ticks (``_vt_timers``), instead of in
+asyncio's heap of float deadlines: a float cannot say exactly which nanosecond a timer is due
+at a start like ``1_709_591_365``, and timers sharing a tick -- the common case in virtual
+time -- then cost a list append each. ``call_later`` computes the deadline in ticks first, so
+the jump lands exactly on it; due timers join the ready queue right after the turn's I/O
+callbacks, where asyncio would put them. See ``warpgraph.testing._clock`` for the concept and
+``_vt_threads`` for how executor jobs and parked threads are counted.
 """
 
 from __future__ import annotations
@@ -25,12 +27,11 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import functools
-import heapq
-import itertools
 import math
 import selectors
 import time
-from collections.abc import Callable, Mapping
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import Context
 from typing import TYPE_CHECKING, Any, TypeVar, TypeVarTuple, Unpack, cast
 
@@ -42,6 +43,7 @@ from warpgraph.testing._vt_errors import (
 )
 from warpgraph.testing._vt_report import describe_tasks
 from warpgraph.testing._vt_threads import Job, Wake, job_loop
+from warpgraph.testing._vt_timers import Timers
 
 if TYPE_CHECKING:
     from _typeshed import FileDescriptorLike
@@ -60,6 +62,8 @@ DEFAULT_LIVELOCK_LIMIT = 1_000_000
 # only a safety net, not a polling interval.
 _REAL_WAIT = 0.25
 _RESOLUTION = time.get_clock_info("monotonic").resolution  # the same as asyncio's
+# call_later remembers the ticks of this many distinct float delays (then starts over).
+_DELAYS_REMEMBERED = 256
 # Deadlock or budget errors raised into the same waiters at one virtual time, this many
 # times over, mean the tasks swallow them; then the error ends the run instead.
 _MAX_STUCK_ROUNDS = 1000
@@ -121,9 +125,9 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         super().__init__(selector=_VirtualSelector(self._real_selector, self._select))
         # What the loop registered for itself (its self-pipe) is not "real I/O" of the test.
         self._own_fds = frozenset(self._real_selector.get_map())
-        self._timers: list[tuple[int, int, asyncio.TimerHandle]] = []
-        self._timer_order = itertools.count()
-        self._compact_at = 1024
+        # asyncio's ready queue, where due timers go (the same deque for the loop's life).
+        self._ready_queue: deque[asyncio.Handle] = cast(Any, self)._ready
+        self._delay_ticks: dict[float, int] = {}
         self._busy = 0  # executor jobs in flight, minus parked ones; loop thread only
         self._foreign = 0  # outside waits that will wake us but must not stop time
         self._parked: set[Wake] = set()
@@ -135,6 +139,7 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         try:
             self._clock = _make_clock(clock, start, end)
             self._clock._bind(self)
+            self._timers = Timers(self._clock._origin)
         except BaseException:
             super().close()
             raise
@@ -156,11 +161,18 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         *args: *_Ts,
         context: Context | None = None,
     ) -> asyncio.TimerHandle:
-        if not math.isfinite(delay):
-            # An infinite sleep has no deadline to jump to: it only ends by cancellation.
-            return super().call_later(delay, callback, *args, context=context)
-        deadline = self._clock._ticks + duration_ticks(delay, name="delay")
-        return self._call_at_ticks(deadline, callback, *args, context=context)
+        # The same float delays come back all the time (every sleep(1.0)): remember them.
+        ticks = self._delay_ticks.get(delay) if type(delay) is float else None
+        if ticks is None:
+            if not math.isfinite(delay):
+                # An infinite sleep has no deadline to jump to: it only ends by cancellation.
+                return super().call_later(delay, callback, *args, context=context)
+            ticks = duration_ticks(delay, name="delay")
+            if type(delay) is float:
+                if len(self._delay_ticks) >= _DELAYS_REMEMBERED:
+                    self._delay_ticks.clear()
+                self._delay_ticks[delay] = ticks
+        return self._call_at_ticks(self._clock._ticks + ticks, callback, args, context)
 
     def call_at(
         self,
@@ -171,23 +183,31 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
     ) -> asyncio.TimerHandle:
         if not math.isfinite(when):
             return super().call_at(when, callback, *args, context=context)
-        return self._call_at_ticks(self._ticks_for(when), callback, *args, context=context)
+        return self._call_at_ticks(self._ticks_for(when), callback, args, context)
 
     def _call_at_ticks(
         self,
         deadline: int,
-        callback: Callable[[Unpack[_Ts]], object],
-        *args: *_Ts,
+        callback: Callable[..., object],
+        args: Sequence[Any],
         context: Context | None = None,
     ) -> asyncio.TimerHandle:
-        # asyncio runs a timer once ``when < time() + resolution``; at a start like 1.7e9 the
-        # resolution vanishes in float rounding, so a timer at exactly time() would never be
-        # due and the loop would spin. Scheduling it one float below the deadline's time makes
-        # it due precisely when the clock reaches the deadline's tick.
-        when = math.nextafter((self._clock._origin + deadline) / TICKS_PER_SECOND, -math.inf)
-        handle = super().call_at(when, callback, *args, context=context)
-        heapq.heappush(self._timers, (deadline, next(self._timer_order), handle))
-        return handle
+        # What asyncio's call_at checks, then our store instead of asyncio's heap.
+        base: Any = self
+        if base._closed:
+            raise RuntimeError("Event loop is closed")
+        if base._debug:
+            base._check_thread()
+            base._check_callback(callback, "call_at")
+        return self._timers.add(deadline, callback, args, self, context)
+
+    def _process_events(self, event_list: _Events) -> None:
+        # asyncio calls this right after the poll, then moves its due timers to the ready
+        # queue; ours go at the same point, after the I/O callbacks, as asyncio's would.
+        base: Any = super()
+        base._process_events(event_list)
+        clock = self._clock
+        self._timers.pop_due(clock._ticks, clock._loop_time + _RESOLUTION, self._ready_queue)
 
     def _ticks_for(self, when: float) -> int:
         """The tick a float deadline means: its nearest tick if that reaches it, else the next.
@@ -202,27 +222,6 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
             return ticks
         numerator, denominator = when.as_integer_ratio()
         return -((-numerator * TICKS_PER_SECOND) // denominator) - origin
-
-    def _next_deadline(self) -> int | None:
-        """The earliest pending timer in ticks; drops fired and cancelled ones on the way."""
-        timers = self._timers
-        now = self._clock._ticks
-        if len(timers) > self._compact_at:
-            # Cancelled timers deep in the heap would otherwise pile up (asyncio prunes its
-            # own heap the same way).
-            timers[:] = [entry for entry in timers if not entry[2].cancelled() and entry[0] > now]
-            heapq.heapify(timers)
-            self._compact_at = max(1024, 2 * len(timers))
-        horizon = self.time() + _RESOLUTION
-        while timers:
-            deadline, _, handle = timers[0]
-            # Reached or cancelled means gone from asyncio's heap; asyncio fires a timer up to
-            # one clock resolution early, hence the horizon.
-            if handle.cancelled() or deadline <= now or handle.when() < horizon:
-                heapq.heappop(timers)
-                continue
-            return deadline
-        return None
 
     # ---- the idle logic ------------------------------------------------------------------
 
@@ -239,16 +238,25 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
             self._count_spin()
             return events
         if timeout is not None and timeout <= _RESOLUTION:
-            # asyncio's next timer is due within its clock resolution: asyncio runs it right
-            # after this poll, so there is nothing to jump to and nothing is stuck.
+            # One of asyncio's own timers (we leave it only non-finite ones) is due.
+            return events
+        next_timer = self._timers.next_deadline()
+        clock = self._clock
+        if next_timer is not None and (
+            next_timer[0] <= clock._ticks or next_timer[1] < clock._loop_time + _RESOLUTION
+        ):
+            # A timer is due now (set this turn, or the clock was advanced by hand): it runs
+            # right after this poll, so there is nothing to wait for and nothing is stuck.
+            # A turn that asyncio would have polled with timeout 0 counts as a spin.
+            if next_timer[1] <= clock._loop_time:
+                self._count_spin()
             return events
         if self._busy:
             # A thread is working on real time; time holds until it returns or parks.
             # Either event reaches us through the self-pipe and ends this wait early.
             self._spins = 0
             return real.select(_REAL_WAIT)
-        deadline = self._next_deadline()
-        if deadline is None:
+        if next_timer is None:
             if self._foreign or self._has_real_io():
                 # No timer, but a socket or the executor shutdown may still wake us.
                 self._spins = 0
@@ -257,10 +265,11 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
             self._count_spin()
             self._fail_waiting(VirtualTimeDeadlock, self._deadlock_message)
             return []
-        end = self._clock._end
+        deadline = next_timer[0]
+        end = clock._end
         if end is not None and deadline > end:
             # The next timer lies beyond the budget: stop the clock at the budget's end.
-            self._clock._set_ticks(end)
+            clock._set_ticks(end)
             self._count_spin()
             self._fail_waiting(
                 VirtualTimeBudgetExceeded, lambda tasks: self._budget_message(deadline, tasks)
@@ -268,7 +277,7 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
             return []
         # Truly idle: nothing can happen before the next timer, so go there now.
         self._spins = 0
-        self._clock._set_ticks(deadline)
+        clock._set_ticks(deadline)
         return []
 
     def _has_real_io(self) -> bool:
@@ -418,7 +427,7 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         if wake.counted:
             self._busy -= 1
         self._parked.add(wake)
-        self._call_at_ticks(self._clock._ticks + ticks, self._unpark, wake)
+        self._call_at_ticks(self._clock._ticks + ticks, self._unpark, (wake,))
 
     def _unpark(self, wake: Wake) -> None:
         # Busy again before the thread runs, so time cannot move under its feet.
@@ -438,6 +447,7 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
 
     def close(self) -> None:
         super().close()
+        self._timers.clear()
         parked, self._parked = self._parked, set()
         for wake in parked:
             wake.fail(
