@@ -30,6 +30,7 @@ import functools
 import math
 import selectors
 import time
+from asyncio import selector_events
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from contextvars import Context
@@ -62,6 +63,10 @@ DEFAULT_LIVELOCK_LIMIT = 1_000_000
 # only a safety net, not a polling interval.
 _REAL_WAIT = 0.25
 _RESOLUTION = time.get_clock_info("monotonic").resolution  # the same as asyncio's
+# The selector loop's own _process_events (private to asyncio, hence not in its stubs).
+_process_io_events: Callable[[VirtualTimeLoop, _Events], None] = vars(
+    selector_events.BaseSelectorEventLoop
+)["_process_events"]
 # call_later remembers the ticks of this many distinct float delays (then starts over).
 _DELAYS_REMEMBERED = 256
 # Deadlock or budget errors raised into the same waiters at one virtual time, this many
@@ -204,8 +209,8 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
     def _process_events(self, event_list: _Events) -> None:
         # asyncio calls this right after the poll, then moves its due timers to the ready
         # queue; ours go at the same point, after the I/O callbacks, as asyncio's would.
-        base: Any = super()
-        base._process_events(event_list)
+        if event_list:
+            _process_io_events(self, event_list)
         clock = self._clock
         self._timers.pop_due(clock._ticks, clock._loop_time + _RESOLUTION, self._ready_queue)
 
