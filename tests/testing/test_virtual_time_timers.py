@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -158,6 +159,20 @@ def test_the_same_float_delay_again_and_again_stays_exact() -> None:
         return seen
 
     assert run(main) == [0.1, 0.2, 0.3, 0.4, 0.4, 0.5]
+
+
+def test_the_loop_lets_go_of_a_timer_as_soon_as_it_has_fired() -> None:
+    async def main(clock: VirtualClock) -> bool:
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        handle = loop.call_later(1, done.set_result, None)
+        await done
+        fired = weakref.ref(handle)
+        del handle
+        # No cycle holds a handle: once the loop drops it, it is gone without a collection.
+        return fired() is None
+
+    assert run(main) is True
 
 
 def test_a_chain_of_zero_delay_timers_is_reported_as_a_livelock() -> None:
