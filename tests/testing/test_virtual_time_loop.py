@@ -609,3 +609,25 @@ def test_a_job_holds_time_until_its_result_has_reached_the_loop() -> None:
         return clock.now()
 
     assert run(main) == 0.0
+
+
+def test_an_asyncio_runner_closes_the_loop_after_a_worker_thread_without_a_timeout() -> None:
+    """Python 3.12+ closes a Runner with a 300 s (real) executor-join timeout.
+
+    As a virtual deadline it would expire at once and warn that the executor did not
+    join; the loop waits for the threads without it, as Python 3.11 always did.
+    """
+    with asyncio.Runner(loop_factory=VirtualTimeLoop) as runner:
+        assert runner.run(asyncio.to_thread(lambda: "from a worker")) == "from a worker"
+        loop = runner.get_loop()
+    assert loop.is_closed()
+
+
+def test_shutting_the_executor_down_takes_a_timeout_on_every_python_and_no_virtual_time() -> None:
+    loop = VirtualTimeLoop()
+    try:
+        loop.run_until_complete(asyncio.to_thread(lambda: None))
+        loop.run_until_complete(loop.shutdown_default_executor(timeout=300))
+        assert loop.time() == 0.0
+    finally:
+        loop.close()

@@ -441,12 +441,19 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
             self._busy += 1
         wake.event.set()
 
-    async def shutdown_default_executor(self, *args: Any, **kwargs: Any) -> None:
-        # The shutdown runs in a plain thread that wakes us when the executor has drained.
-        # It is no deadlock meanwhile, yet timers must still fire so parked workers can end.
+    async def shutdown_default_executor(self, timeout: float | None = None) -> None:  # noqa: ASYNC109 (asyncio's signature)
+        """Wait for the default executor's threads to finish (``asyncio.run`` calls this).
+
+        The shutdown runs in a plain thread that wakes us when the executor has drained.
+        It is no deadlock meanwhile, yet timers must still fire so parked workers can end.
+        Python 3.12+ passes a ``timeout`` of real seconds (300 from ``asyncio.run``): as a
+        virtual deadline it would expire at once, before any thread could join, so the
+        wait has none, as on Python 3.11.
+        """
+        del timeout
         self._foreign += 1
         try:
-            await super().shutdown_default_executor(*args, **kwargs)
+            await super().shutdown_default_executor()
         finally:
             self._foreign -= 1
 
