@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test bench bench-quick lint typecheck pytest clean browser
+.PHONY: test test-other-pythons bench bench-quick lint typecheck pytest clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ pytest: $(STAMP)
 
 test: lint typecheck browser pytest
 
+# The suite again on Python 3.12 and 3.13 when the machine has them (CI runs it after `test`).
+test-other-pythons:
+	scripts/test-other-pythons
+
 bench: $(STAMP) browser
 	$(BIN)/pytest --graph-bench benchmarks -p no:randomly
 
@@ -38,4 +42,4 @@ bench-quick: $(STAMP)
 	$(BIN)/pytest --graph-bench --graph-bench-quick benchmarks -p no:randomly
 
 clean:
-	rm -rf $(VENV) reports/graph-bench.*
+	rm -rf $(VENV) .venv-3.* reports/graph-bench.*
