@@ -1,27 +1,28 @@
-"""Concurrent steps of unobserved runs: each node's own coroutine is its asyncio task.
+"""Concurrent steps of unobserved runs: one thin coroutine per task, nothing else.
 
 On the general path (``TaskCaller.task``) every task of a concurrent step runs in a
-wrapper coroutine that takes limits, retries, reads the node's result, evaluates its
-branches and emits stream chunks and run events. A run that nobody streams or
-observes, whose step holds only *direct* nodes (``NodeSpec.direct``: async, nothing
-injected, no retries, limits or branches, not a subgraph), needs none of that while
-its nodes run. So the node's coroutine becomes the task itself, as
-``asyncio.gather`` would run it, and the task reports its end through a done
-callback instead of a wrapper. With thousands of runs in flight, that is two
-coroutine frames fewer per task for CPython's cyclic GC to walk, and a wide fan-out
-costs about what a hand-written gather costs.
+wrapper that takes limits, retries, reads the node's result, evaluates its branches
+and emits stream chunks and run events, and calls the node through ``_attempt``. A
+run that nobody streams or observes, whose step holds only *direct* nodes
+(``NodeSpec.direct``: async, nothing injected, no retries, limits or branches, not
+a subgraph), needs none of that while its nodes run: ``_task`` awaits the node and
+tells the step how it ended. With thousands of runs in flight that is one small
+frame per task instead of two larger ones for CPython's cyclic GC to walk, and a
+wide fan-out costs about what a hand-written ``asyncio.gather`` costs. (A done
+callback instead of ``_task`` would save the frame but cost a loop round trip per
+task: slower for the quick nodes of a map step.)
 
-The callback does what the wrapper did when a task ended, so the two paths behave
-alike: a node that raised, or returned an update the step cannot apply, opens the
-gate at once and its siblings are cancelled; a nested graph's ``Command.PARENT``
-(``ParentCommand``) is the node's result, not a failure; a node cut off by
-cancellation is recorded where a stopped run reports it (``TaskCaller.interrupted``).
+``_task`` does what the general wrapper does when a node ends, so the two paths
+behave alike: a node that raised, or returned an update the step cannot apply,
+opens the gate at once and its siblings are cancelled; a nested graph's
+``Command.PARENT`` (``ParentCommand``) is the node's result, not a failure; a node
+cut off by cancellation is recorded where a stopped run reports it
+(``TaskCaller.interrupted``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextvars
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -29,7 +30,7 @@ from warpgraph.errors import ParentCommand
 from warpgraph.runtime._calls import Outcome, TaskCaller, name_task
 from warpgraph.runtime._program import NodeSpec
 
-__all__ = ["cancel_all", "run_direct"]
+__all__ = ["EAGER_TASK", "cancel_all", "run_direct"]
 
 # Python 3.12+: a task that runs its coroutine at once, as the current task, until the
 # coroutine first waits; a node that never waits then finishes without a loop round trip.
@@ -37,49 +38,55 @@ EAGER_TASK: Callable[..., asyncio.Task[Any]] | None = getattr(asyncio, "eager_ta
 
 
 class _Step:
-    """The done callback of a direct step's tasks, and what it learned from them."""
+    """What a direct step's tasks report: their outcomes, and whether one failed."""
 
-    __slots__ = ("caller", "failed", "index", "left", "nodes", "opened", "outcomes")
+    __slots__ = ("caller", "failed", "left", "opened", "outcomes")
 
-    def __init__(
-        self, loop: asyncio.AbstractEventLoop, caller: TaskCaller, nodes: Sequence[NodeSpec]
-    ) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, caller: TaskCaller, count: int) -> None:
         self.caller = caller
-        self.nodes = nodes
-        self.left = len(nodes)
+        self.left = count
         self.opened: asyncio.Future[None] = loop.create_future()
-        self.index: dict[asyncio.Task[Any], int] = {}
         # Per task: its (writes, gotos, Sends), or the error reading its result raised.
-        self.outcomes: list[Outcome | Exception | None] = [None] * len(nodes)
+        self.outcomes: list[Outcome | Exception | None] = [None] * count
         self.failed = False
 
-    def done(self, task: asyncio.Task[Any]) -> None:
-        i = self.index[task]
-        node = self.nodes[i]
-        if task.cancelled():
-            self.caller.interrupted += (node.name,)
-            self._fail()
-        else:
-            error = task.exception()
-            if error is None or isinstance(error, ParentCommand):
-                result = task.result() if error is None else error.command
-                try:
-                    self.outcomes[i] = self.caller.read(node, result)
-                except Exception as invalid:  # raised by the step, in task order
-                    self.outcomes[i] = invalid
-                    self._fail()
-            else:
-                if isinstance(error, Exception):
-                    name_task(error, node.name, "")
-                self._fail()
+    def finished(self, i: int, node: NodeSpec, result: Any) -> None:
+        try:
+            self.outcomes[i] = self.caller.read(node, result)
+        except Exception as invalid:  # raised by the step, in task order
+            self.outcomes[i] = invalid
+            self.fail()
+        self.end()
+
+    def fail(self) -> None:
+        self.failed = True
+        if not self.opened.done():
+            self.opened.set_result(None)
+
+    def end(self) -> None:
         self.left -= 1
         if self.left == 0 and not self.opened.done():
             self.opened.set_result(None)
 
-    def _fail(self) -> None:
-        self.failed = True
-        if not self.opened.done():
-            self.opened.set_result(None)
+
+async def _task(step: _Step, i: int, node: NodeSpec, arg: Any) -> None:
+    """Run one direct node and report how it ended (the task's result is unused)."""
+    try:
+        result = await node.call(arg)
+    except ParentCommand as parent:
+        result = parent.command
+    except asyncio.CancelledError:
+        step.caller.interrupted += (node.name,)  # controls (issue 6): where a run stopped
+        step.fail()
+        step.end()
+        raise
+    except BaseException as error:
+        if isinstance(error, Exception):
+            name_task(error, node.name, "")
+        step.fail()
+        step.end()
+        raise
+    step.finished(i, node, result)
 
 
 async def run_direct(
@@ -91,26 +98,20 @@ async def run_direct(
     order is raised with its own type, as ``run_concurrently`` does.
     """
     loop = asyncio.get_running_loop()
-    step = _Step(loop, caller, nodes)
-    index, done = step.index, step.done
-    # The callback reads no context variable: one context for all of them, not a copy each.
-    context = contextvars.copy_context()
-    for i, node in enumerate(nodes):
-        try:
-            coro = node.call(args[i])
-        except Exception as error:  # e.g. the wrong arity: it fails as its task, in order
-            coro = _raise(error)
-        task = EAGER_TASK(loop, coro) if EAGER_TASK is not None else loop.create_task(coro)
-        index[task] = i
-        task.add_done_callback(done, context=context)
+    step = _Step(loop, caller, len(nodes))
+    tasks = [
+        EAGER_TASK(loop, _task(step, i, node, arg))
+        if EAGER_TASK is not None
+        else loop.create_task(_task(step, i, node, arg))
+        for i, (node, arg) in enumerate(zip(nodes, args, strict=True))
+    ]
     del args  # the tasks hold what they need; thousands of runs in flight hold less
     try:
         await step.opened
     except BaseException:
-        await cancel_all(list(index))  # we were cancelled ourselves: take the tasks down too
+        await cancel_all(tasks)  # we were cancelled ourselves: take the tasks down too
         raise
     if step.failed:
-        tasks = list(index)  # in creation order
         await cancel_all([task for task in tasks if not task.done()])
         _raise_first_failure(tasks, step.outcomes)
     return step.outcomes  # type: ignore[return-value]  # all are outcomes when none failed
@@ -120,20 +121,17 @@ def _raise_first_failure(
     tasks: list[asyncio.Task[Any]], outcomes: list[Outcome | Exception | None]
 ) -> None:
     """Raise the first failure in task order: a node's error, or its unreadable result."""
+    failure: BaseException | None = None
     for task, outcome in zip(tasks, outcomes, strict=True):
-        if task.cancelled():
-            continue
-        error = task.exception()
-        if error is not None and not isinstance(error, ParentCommand):
-            raise error
-        if isinstance(outcome, Exception):
-            raise outcome
+        error = None if task.cancelled() else task.exception()  # marks every one retrieved
+        if error is None and isinstance(outcome, Exception):
+            error = outcome
+        if error is not None and failure is None:
+            failure = error
+    if failure is not None:
+        raise failure
     for task in tasks:  # only cancellations: a task that cancelled itself re-raises here
         task.result()
-
-
-async def _raise(error: Exception) -> Any:
-    raise error
 
 
 async def cancel_all(tasks: list[asyncio.Task[Any]]) -> None:
