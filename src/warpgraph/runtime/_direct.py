@@ -23,7 +23,7 @@ cut off by cancellation is recorded where a stopped run reports it
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from warpgraph.errors import ParentCommand
@@ -40,7 +40,7 @@ EAGER_TASK: Callable[..., asyncio.Task[Any]] | None = getattr(asyncio, "eager_ta
 class _Step:
     """What a direct step's tasks report: their outcomes, and whether one failed."""
 
-    __slots__ = ("caller", "failed", "left", "opened", "outcomes")
+    __slots__ = ("caller", "failed", "left", "opened", "outcomes", "tasks")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, caller: TaskCaller, count: int) -> None:
         self.caller = caller
@@ -49,6 +49,19 @@ class _Step:
         # Per task: its (writes, gotos, Sends), or the error reading its result raised.
         self.outcomes: list[Outcome | Exception | None] = [None] * count
         self.failed = False
+        self.tasks: list[asyncio.Task[Any]] = []
+
+    async def wait(self) -> list[Outcome]:
+        """The outcomes once every task ended; the first failure cancels the rest."""
+        try:
+            await self.opened
+        except BaseException:
+            await cancel_all(self.tasks)  # we were cancelled ourselves: take the tasks down
+            raise
+        if self.failed:
+            await cancel_all([task for task in self.tasks if not task.done()])
+            _raise_first_failure(self.tasks, self.outcomes)
+        return self.outcomes  # type: ignore[return-value]  # no failure: all are outcomes
 
     def finished(self, i: int, node: NodeSpec, result: Any) -> None:
         try:
@@ -89,32 +102,22 @@ async def _task(step: _Step, i: int, node: NodeSpec, arg: Any) -> None:
     step.finished(i, node, result)
 
 
-async def run_direct(
+def run_direct(
     caller: TaskCaller, nodes: Sequence[NodeSpec], args: list[Any]
-) -> list[Outcome]:
-    """Run each direct ``node`` on its arg as a task; their outcomes in the given order.
+) -> Coroutine[Any, Any, list[Outcome]]:
+    """Start each direct ``node`` on its arg as a task; await their outcomes, in order.
 
     On the first failure the unfinished tasks are cancelled and the failure in task
-    order is raised with its own type, as ``run_concurrently`` does.
+    order is raised with its own type, as ``run_concurrently`` does. (A plain function
+    returning ``_Step.wait()``: the frame that waits holds the step and nothing else.)
     """
     loop = asyncio.get_running_loop()
     step = _Step(loop, caller, len(nodes))
-    tasks = [
-        EAGER_TASK(loop, _task(step, i, node, arg))
-        if EAGER_TASK is not None
-        else loop.create_task(_task(step, i, node, arg))
-        for i, (node, arg) in enumerate(zip(nodes, args, strict=True))
-    ]
-    del args  # the tasks hold what they need; thousands of runs in flight hold less
-    try:
-        await step.opened
-    except BaseException:
-        await cancel_all(tasks)  # we were cancelled ourselves: take the tasks down too
-        raise
-    if step.failed:
-        await cancel_all([task for task in tasks if not task.done()])
-        _raise_first_failure(tasks, step.outcomes)
-    return step.outcomes  # type: ignore[return-value]  # all are outcomes when none failed
+    tasks = step.tasks
+    for i, node in enumerate(nodes):
+        coro = _task(step, i, node, args[i])
+        tasks.append(EAGER_TASK(loop, coro) if EAGER_TASK is not None else loop.create_task(coro))
+    return step.wait()
 
 
 def _raise_first_failure(
