@@ -119,8 +119,8 @@ class Run:
         values, sink, caller = self.values, self.sink, self.caller
         channels = program.channels
         emit_values = sink is not None and "values" in self.modes
-        # A plain run (no stream, no events) may call fast nodes directly: no task
-        # bookkeeping at all between "call the node" and "apply its dict".
+        # A plain run (no stream, no events) calls a single direct node itself: no task
+        # bookkeeping between "call the node" and "apply its dict" (for a fast node).
         plain = sink is None and caller.observer is None
         # ... and, with no max_concurrency to take, may run a step's tasks directly too.
         direct = plain and caller.semaphore is None
@@ -164,7 +164,7 @@ class Run:
                 )
             else:
                 node = pull[0]
-                if plain and node.fast:
+                if plain and node.direct:
                     try:
                         result = await node.call(node.make_input(values))
                     except ParentCommand as parent:
@@ -175,7 +175,9 @@ class Run:
                     except Exception as exc:
                         name_task(exc, node.name, "")
                         raise
-                    if type(result) is dict and channels.keys() >= result.keys():
+                    # A join (waiting edges) or a waiting edge's source is direct but not
+                    # fast: its writes are applied and routed the general way below.
+                    if node.fast and type(result) is dict and channels.keys() >= result.keys():
                         apply_update(program, values, result)
                         if node.successor is not None:
                             queued = node.successor
