@@ -17,7 +17,6 @@ is decided once per run, so a plain ``ainvoke`` of a chain pays for none of it.
 from __future__ import annotations
 
 import asyncio
-import operator
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
@@ -78,9 +77,8 @@ class Run:
         self.limit: int = config["recursion_limit"]
         self.modes = modes
         self.sink = sink
-        initial = program.initial_values  # (built in C: wide states seed hundreds of keys)
-        seeds = map(operator.call, initial.values())
-        self.values: dict[str, Any] = dict(zip(initial, seeds, strict=True))
+        initial = program.initial_values
+        self.values: dict[str, Any] = {k: make() for k, make in initial.items()} if initial else {}
         limit = config.get("max_concurrency")
         self.caller = TaskCaller(
             program,
@@ -96,11 +94,8 @@ class Run:
 
     def output(self) -> dict[str, Any]:
         """The output keys that have a value, in schema order."""
-        values, program = self.values, self.program
-        keys = program.output_keys
-        if values.keys() >= program.output_set:  # every output key has a value (in C)
-            return dict(zip(keys, map(values.__getitem__, keys), strict=True))
-        return {k: values[k] for k in keys if k in values}
+        values = self.values
+        return {k: values[k] for k in self.program.output_keys if k in values}
 
     def snapshot(self) -> dict[str, Any]:
         """A ``values`` stream chunk: every channel that has a value (not only outputs)."""
@@ -114,7 +109,7 @@ class Run:
         pace = self.pace
         if pace is not None:
             await pace()
-        barrier_seen: list[set[str]] = [set() for _ in program.barriers]
+        barrier_seen: list[set[str]] = [set() for _ in program.barriers] if program.barriers else []
         deferred: set[str] = set() if program.defers else _NO_DEFERRED
         values, sink, caller = self.values, self.sink, self.caller
         channels = program.channels

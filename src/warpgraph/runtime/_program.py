@@ -135,12 +135,8 @@ class Program:
     # The reducer of each reducer key (a key absent here is last-value): one lookup per write.
     reducers: dict[str, Reducer] = field(init=False, default_factory=dict)
 
-    # The output keys as a set: when the state holds all of them, output skips the checks.
-    output_set: frozenset[str] = field(init=False, default=frozenset())
-
     def __post_init__(self) -> None:
         self.reducers = {k: c.reducer for k, c in self.channels.items() if c.reducer is not None}
-        self.output_set = frozenset(self.output_keys)
         for node in self.nodes.values():
             node.direct = (
                 node.is_async
