@@ -28,6 +28,7 @@ from typing import Any
 
 from warpgraph.errors import ParentCommand
 from warpgraph.runtime._calls import Outcome, TaskCaller, name_task
+from warpgraph.runtime._gate import Gate
 from warpgraph.runtime._program import NodeSpec
 
 __all__ = ["EAGER_TASK", "cancel_all", "run_direct"]
@@ -37,15 +38,14 @@ __all__ = ["EAGER_TASK", "cancel_all", "run_direct"]
 EAGER_TASK: Callable[..., asyncio.Task[Any]] | None = getattr(asyncio, "eager_task_factory", None)
 
 
-class _Step:
-    """What a direct step's tasks report: their outcomes, and whether one failed."""
+class _Step(Gate):
+    """A direct step's gate, plus what its tasks report: outcomes, and whether one failed."""
 
-    __slots__ = ("caller", "failed", "left", "opened", "outcomes", "tasks")
+    __slots__ = ("caller", "failed", "outcomes", "tasks")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, caller: TaskCaller, count: int) -> None:
+        super().__init__(loop, count)
         self.caller = caller
-        self.left = count
-        self.opened: asyncio.Future[None] = loop.create_future()
         # Per task: its (writes, gotos, Sends), or the error reading its result raised.
         self.outcomes: list[Outcome | Exception | None] = [None] * count
         self.failed = False
@@ -64,26 +64,20 @@ class _Step:
         return self.outcomes  # type: ignore[return-value]  # no failure: all are outcomes
 
     def finished(self, i: int, node: NodeSpec, result: Any) -> None:
+        """Task ``i`` returned ``result``: keep its outcome (a bad update fails the step)."""
         if type(result) is dict and self.caller.program.channels.keys() >= result.keys():
             self.outcomes[i] = (list(result.items()), (), ())  # what read() makes of it
-            self.end()
-            return
-        try:
-            self.outcomes[i] = self.caller.read(node, result)
-        except Exception as invalid:  # raised by the step, in task order
-            self.outcomes[i] = invalid
-            self.fail()
-        self.end()
+        else:
+            try:
+                self.outcomes[i] = self.caller.read(node, result)
+            except Exception as invalid:  # raised by the step, in task order
+                self.outcomes[i] = invalid
+                self.fail()
+        self.finish()
 
     def fail(self) -> None:
         self.failed = True
-        if not self.opened.done():
-            self.opened.set_result(None)
-
-    def end(self) -> None:
-        self.left -= 1
-        if self.left == 0 and not self.opened.done():
-            self.opened.set_result(None)
+        super().fail()
 
 
 async def _task(step: _Step, i: int, node: NodeSpec, arg: Any) -> None:
@@ -95,13 +89,13 @@ async def _task(step: _Step, i: int, node: NodeSpec, arg: Any) -> None:
     except asyncio.CancelledError:
         step.caller.interrupted += (node.name,)  # controls (issue 6): where a run stopped
         step.fail()
-        step.end()
+        step.finish()
         raise
     except BaseException as error:
         if isinstance(error, Exception):
             name_task(error, node.name, "")
         step.fail()
-        step.end()
+        step.finish()
         raise
     step.finished(i, node, result)
 
