@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from warpgraph.bench import Report, Result, analyse
+from warpgraph.bench._paired import PairedRatio
 from warpgraph.bench._report_html import render_html
 from warpgraph.bench._report_md import render_markdown
 
@@ -91,7 +93,8 @@ def test_the_markdown_leads_with_targets_then_the_summary_table(results: list[Re
     assert ("| Workload | Size | warpgraph | asyncio floor | LangGraph | LangGraph ÷ warpgraph "
             "| warpgraph ÷ asyncio |") in text  # fmt: skip
     assert "| Chain of trivial nodes | 100 nodes | 300 µs (3 µs/node) | 200 µs (2 µs/node) " in text
-    assert "| 50× | 1.5× |" in text
+    # No paired measurement in these results (as in a report from before): ratios of medians.
+    assert "| 50×* | 1.5×* |" in text
     assert "| Fan-out / fan-in | 1,000 branches |" in text
     assert (
         "| 10,000 | 20,000 | 50,000 | 1,111 | 500 ms | 250 ms | 1 s (critical path 1 s) "
@@ -139,3 +142,63 @@ def test_the_html_says_why_a_gantt_chart_is_missing(results: list[Result]) -> No
     page = render_html(report, analysis, gantt=(None, "Gantt chart not available: no engine"))  # type: ignore[arg-type]
 
     assert '<p class="note" id="gantt-missing">Gantt chart not available: no engine</p>' in page
+
+
+def _with_paired(
+    results: list[Result], ratios: dict[str, tuple[float, float, float]]
+) -> list[Result]:
+    """``results`` with a paired ratio (peer ÷ warpgraph, interval) added to the named ids."""
+    out = []
+    for result in results:
+        if result.id in ratios:
+            ratio, low, high = ratios[result.id]
+            paired = PairedRatio(ratio, low, high, 21, (10, 100), 1.0, 1.0, 0.5)
+            result = dataclasses.replace(
+                result, extras={**result.extras, "paired": paired.to_json()}
+            )
+        out.append(result)
+    return out
+
+
+def test_paired_ratios_replace_ratios_of_medians_in_the_tables_and_targets(
+    results: list[Result],
+) -> None:
+    paired = _with_paired(
+        results,
+        {"chain-100-langgraph": (42.0, 40.0, 44.0), "chain-100-asyncio": (0.5, 0.4, 0.625),
+         "fanout-1000-asyncio": (0.4, 0.25, 0.5)},
+    )  # fmt: skip
+    report, analysis = _report(paired)
+
+    text = render_markdown(report, analysis)  # type: ignore[arg-type]
+
+    assert "| 42× [40–44×] | 2× [1.6–2.5×] |" in text
+    assert "| 50×* | 1.5×* |" in text  # chain 10: no paired measurement
+    assert "| within 2× of the asyncio floor on fan-out and map-reduce | highest: 2.50× " \
+        "(fanout 1000; paired, 95 % CI 2.00–4.00×) | missed |" in text  # fmt: skip
+    assert "alternating short batches" in text
+    ratios = report.analysis["ratios"]
+    chain_100 = next(r for r in ratios if (r["workload"], r["size"]) == ("chain", 100))
+    assert chain_100["langgraph/warpgraph"] == {
+        "paired": 42.0, "paired_ci": [40.0, 44.0], "of_medians": pytest.approx(50.0)
+    }  # fmt: skip
+
+
+def test_a_saved_report_keeps_its_paired_ratios(results: list[Result]) -> None:
+    paired = _with_paired(results, {"mapreduce-10-langgraph": (33.0, 31.0, 35.0)})
+    report, _ = _report(paired)
+
+    again = Report.from_json(json.loads(json.dumps(report.to_json("5.3.1"))))
+    row = next(r for r in analyse(again.results).rows if (r.workload, r.size) == ("mapreduce", 10))
+
+    assert row.ratio("langgraph", "warpgraph") == 33.0
+    assert row.median_ratio("langgraph", "warpgraph") == pytest.approx(50.0)
+
+
+def test_the_html_explains_how_ratios_are_measured(results: list[Result]) -> None:
+    report, analysis = _report(results)
+
+    page = render_html(report, analysis, gantt=(None, "no gantt"))  # type: ignore[arg-type]
+
+    assert '<section id="method"><h2>Method</h2><p>' in page
+    assert "alternating short batches" in page

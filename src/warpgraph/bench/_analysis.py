@@ -4,9 +4,11 @@ The analysis is pure (results in, plain data out) so the Markdown and HTML write
 only lay it out, and the numbers in both always agree.
 
 * A **row** is one workload at one size: the median time per call on each peer, the
-  per-unit time, and two ratios measured in the same run: ``langgraph / warpgraph``
-  (how much less overhead warpgraph has) and ``warpgraph / asyncio`` (how far above
-  the hand-written floor it is).
+  per-unit time, and two ratios: ``langgraph / warpgraph`` (how much less overhead
+  warpgraph has) and ``warpgraph / asyncio`` (how far above the hand-written floor it
+  is). A ratio is the *paired* one (the two peers timed in alternating batches, see
+  ``_paired``) where the run measured it, else the ratio of the peers' medians (a
+  report or baseline from before paired ratios).
 * A **fit** summarises each workload's size series on each peer (see ``_fit``).
 * A **comparison** sets each benchmark against the baseline's samples (see ``_compare``).
   Where both runs measured the asyncio floor of the same workload and size, a second
@@ -26,6 +28,7 @@ from typing import Any, Literal
 
 from warpgraph.bench._compare import Comparison, FailRule, compare_samples
 from warpgraph.bench._fit import Fit, fit_series
+from warpgraph.bench._paired import PairedRatio
 from warpgraph.bench._peers import PEERS
 from warpgraph.bench._results import Result
 
@@ -49,16 +52,32 @@ class Row:
     size: int
     medians: Mapping[str, float]  # peer -> median seconds per call
     verdicts: Mapping[str, str]  # peer -> comparison with the baseline, described
+    # peer -> that peer ÷ warpgraph, timed in alternating batches (absent in old reports)
+    paired: Mapping[str, PairedRatio] = field(default_factory=dict)
 
     def per_unit(self, peer: str) -> float | None:
         median = self.medians.get(peer)
         return None if median is None else median / self.size
 
     def ratio(self, numerator: str, denominator: str) -> float | None:
+        """``numerator ÷ denominator``: paired where measured, else the ratio of medians."""
+        paired = self.paired_ratio(numerator, denominator)
+        return paired.ratio if paired is not None else self.median_ratio(numerator, denominator)
+
+    def median_ratio(self, numerator: str, denominator: str) -> float | None:
+        """The ratio of the two peers' medians, each from its own benchmark."""
         top, bottom = self.medians.get(numerator), self.medians.get(denominator)
         if top is None or bottom is None or bottom <= 0:
             return None
         return top / bottom
+
+    def paired_ratio(self, numerator: str, denominator: str) -> PairedRatio | None:
+        """``numerator ÷ denominator`` from alternating batches, if one side is warpgraph."""
+        if denominator == "warpgraph" and numerator in self.paired:
+            return self.paired[numerator]
+        if numerator == "warpgraph" and denominator in self.paired:
+            return self.paired[denominator].inverted()
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +114,27 @@ class Analysis:
             "comparisons": {key: asdict(value) for key, value in self.comparisons.items()},
             "relative_to_floor": {key: asdict(value) for key, value in self.relative.items()},
             "targets": [{**asdict(target), "status": target.status} for target in self.targets],
+            "ratios": [_ratios_json(row) for row in self.rows if row.group in _RATIO_GROUPS],
             "failures": list(self.failures),
             "notes": list(self.notes),
         }
+
+
+_RATIO_GROUPS = ("scheduler", "agents")
+_RATIOS = (("langgraph", "warpgraph"), ("warpgraph", "asyncio"))
+
+
+def _ratios_json(row: Row) -> dict[str, Any]:
+    """Both ratios of a row, paired (with its interval) and of medians, side by side."""
+    out: dict[str, Any] = {"workload": row.workload, "size": row.size}
+    for numerator, denominator in _RATIOS:
+        paired = row.paired_ratio(numerator, denominator)
+        out[f"{numerator}/{denominator}"] = {
+            "paired": None if paired is None else paired.ratio,
+            "paired_ci": None if paired is None else [paired.ci_low, paired.ci_high],
+            "of_medians": row.median_ratio(numerator, denominator),
+        }
+    return out
 
 
 def _fit_json(fit: Fit) -> dict[str, Any]:
@@ -186,6 +223,11 @@ def _rows(
                     for m in _by_peer(members)
                     if m.id in comparisons
                 },
+                paired={
+                    m.peer: paired
+                    for m in members
+                    if (paired := PairedRatio.from_json(m.extras.get("paired"))) is not None
+                },
             )
         )
     order = {workload: i for i, workload in enumerate(dict.fromkeys(r.workload for r in results))}
@@ -225,7 +267,8 @@ def _targets(rows: Sequence[Row], results: Sequence[Result]) -> list[Target]:
         targets.append(
             Target(
                 f"≥ {LANGGRAPH_FACTOR:g}× less overhead than LangGraph on every scheduler workload",
-                f"lowest: {worst:.1f}× ({worst_row.workload} {worst_row.size})",
+                f"lowest: {worst:.1f}× ({worst_row.workload} {worst_row.size}"
+                f"{_interval(worst_row, 'langgraph', 'warpgraph', '.1f')})",
                 worst >= LANGGRAPH_FACTOR,
             )
         )
@@ -242,7 +285,8 @@ def _targets(rows: Sequence[Row], results: Sequence[Result]) -> list[Target]:
         targets.append(
             Target(
                 f"within {FLOOR_FACTOR:g}× of the asyncio floor on fan-out and map-reduce",
-                f"highest: {worst:.2f}× ({worst_row.workload} {worst_row.size})",
+                f"highest: {worst:.2f}× ({worst_row.workload} {worst_row.size}"
+                f"{_interval(worst_row, 'warpgraph', 'asyncio', '.2f')})",
                 worst <= FLOOR_FACTOR,
             )
         )
@@ -256,6 +300,14 @@ def _targets(rows: Sequence[Row], results: Sequence[Result]) -> list[Target]:
         )
     targets.extend(_throughput_targets(results))
     return targets
+
+
+def _interval(row: Row, numerator: str, denominator: str, spec: str) -> str:
+    """``; paired, 95 % CI a–b×`` for a paired ratio; nothing for a ratio of medians."""
+    paired = row.paired_ratio(numerator, denominator)
+    if paired is None:
+        return ""
+    return f"; paired, 95 % CI {paired.ci_low:{spec}}–{paired.ci_high:{spec}}×"
 
 
 def _throughput_targets(results: Sequence[Result]) -> list[Target]:

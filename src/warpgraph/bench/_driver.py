@@ -19,6 +19,9 @@ For each case the driver
    rounds to run (at least the workload's ``min_rounds``);
 3. lets pytest-benchmark run the rounds (``benchmark.pedantic``);
 4. reads the workload's extra metrics, and measures memory once if asked.
+
+``Driver.pair`` then times a peer against warpgraph in alternating short batches on
+the same loop, for a ratio that the machine's drift cannot skew (see ``_paired``).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from warpgraph.bench._paired import PairedRatio, alternate, paired_ratio
 from warpgraph.bench._peers import PeerUnavailable
 from warpgraph.bench._throughput import measure_memory
 from warpgraph.bench._workload import Call, Clock, Prepared
@@ -63,6 +67,12 @@ class Budget:
     round_seconds: float = 0.002  # a round at least this long amortises run_until_complete
     max_rounds: int = 200
     max_calls_per_round: int = 1000
+    # Paired ratios (Driver.pair): each batch this long, at most pair_seconds per case
+    # but never fewer than min_pairs pairs; pair counts are odd (see _paired).
+    pair_batch_seconds: float = 0.025
+    pair_seconds: float = 2.0
+    min_pairs: int = 11
+    max_pairs: int = 21
 
     def plan(self, call_seconds: float, min_rounds: int) -> tuple[int, int]:
         """``(calls_per_round, rounds)`` for a call that takes ``call_seconds``."""
@@ -70,6 +80,17 @@ class Budget:
         calls = max(1, min(self.max_calls_per_round, math.ceil(self.round_seconds / call_seconds)))
         rounds = int(self.seconds / (calls * call_seconds))
         return calls, max(min_rounds, min(self.max_rounds, rounds))
+
+    def batch_calls(self, call_seconds: float) -> int:
+        """Calls in one batch of a paired measurement, for a call of ``call_seconds``."""
+        wanted = round(self.pair_batch_seconds / max(call_seconds, 1e-7))
+        return max(1, min(self.max_calls_per_round * 10, wanted))
+
+    def pairs(self, pair_seconds: float) -> int:
+        """How many pairs of batches, each pair lasting ``pair_seconds``: an odd number."""
+        wanted = int(self.pair_seconds / max(pair_seconds, 1e-9))
+        pairs = max(self.min_pairs, min(self.max_pairs, wanted))
+        return pairs if pairs % 2 else pairs - 1 if pairs > self.min_pairs else pairs + 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +106,17 @@ class Measurement:
 class Driver:
     """Runs prepared workloads on persistent loops; close it at the end of the session."""
 
-    def __init__(self, budget: Budget | None = None, progress: Progress | None = None) -> None:
+    def __init__(
+        self,
+        budget: Budget | None = None,
+        progress: Progress | None = None,
+        timer: Callable[[], float] = time.process_time,
+    ) -> None:
         self.budget = budget or Budget()
         self.progress: Progress = progress or (lambda message, seconds: None)
+        # Times the batches of a paired measurement (pytest-benchmark times the rounds);
+        # the session sets it to the same clock as pytest-benchmark's.
+        self.timer = timer
         self._loops: dict[Clock, asyncio.AbstractEventLoop] = {}
 
     def loop(self, clock: Clock) -> asyncio.AbstractEventLoop:
@@ -158,6 +187,44 @@ class Driver:
             first_call=first_call,
             extras=extras,
         )
+
+    def pair(
+        self, peer: Prepared, warpgraph: Prepared, *, label: str, clock: Clock = "real"
+    ) -> PairedRatio:
+        """``peer ÷ warpgraph`` per call, from alternating batches on the same loop.
+
+        Both calls are checked first (warpgraph's call is fresh here); each side then
+        runs one calibration batch, which also warms it up, to size its batches to
+        about ``budget.pair_batch_seconds``.
+        """
+        loop = self.loop(clock)
+        warpgraph.check(loop.run_until_complete(warpgraph.call()))
+        peer.check(loop.run_until_complete(peer.call()))
+        sides = (peer.call, warpgraph.call)
+        calls = [self.budget.batch_calls(self._time(call, 1, loop)) for call in sides]
+        per_call = [self._time(call, n, loop) / n for call, n in zip(sides, calls, strict=True)]
+        calls = [self.budget.batch_calls(seconds) for seconds in per_call]
+        pair_seconds = sum(n * s for n, s in zip(calls, per_call, strict=True))
+        pairs = self.budget.pairs(pair_seconds)
+        self.progress(
+            f"{label}: {pairs} alternating pairs of batches against warpgraph, "
+            f"~{pairs * pair_seconds:.1f} s",
+            pairs * pair_seconds,
+        )
+        batches = [_batch(call, n) for call, n in zip(sides, calls, strict=True)]
+
+        def run_batch(side: int) -> float:
+            started = self.timer()
+            loop.run_until_complete(batches[side]())
+            return self.timer() - started
+
+        return paired_ratio(alternate(run_batch, pairs), (calls[0], calls[1]))
+
+    def _time(self, call: Call, calls: int, loop: asyncio.AbstractEventLoop) -> float:
+        batch = _batch(call, calls)
+        started = self.timer()
+        loop.run_until_complete(batch())
+        return self.timer() - started
 
 
 def _time_without_gc(call: Call, loop: asyncio.AbstractEventLoop) -> float:

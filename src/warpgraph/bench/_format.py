@@ -16,6 +16,7 @@ from warpgraph.bench._peers import PEERS
 from warpgraph.bench._results import Report, Result
 
 __all__ = [
+    "METHOD",
     "PEER_TITLES",
     "Table",
     "format_bytes",
@@ -23,8 +24,23 @@ __all__ = [
     "format_seconds",
     "header_facts",
     "plural",
+    "ratio_cell",
     "tables",
 ]
+
+METHOD = (
+    "Each benchmark runs its workload on one persistent event loop through "
+    "pytest-benchmark: one checked warm-up call, then rounds of back-to-back calls "
+    "(samples are seconds per call); the tables show each peer's own median. The ratios "
+    "between peers are paired: after a peer's own benchmark, the same process times it "
+    "against warpgraph on the same loop in alternating short batches (A B B A …, tens of "
+    "milliseconds each, by the same timer), so both sides of a pair see the same machine "
+    "even while its speed drifts; a ratio is the median of the per-pair ratios, with a "
+    "bootstrap 95 % interval in brackets. A ratio marked * is the ratio of two medians "
+    "measured at different moments (no paired measurement, e.g. an older report). "
+    "Verdicts against a baseline use a two-sided Mann–Whitney U test (α = 0.01) on the "
+    "per-round samples, with a bootstrap 95 % interval of the median ratio."
+)
 
 PEER_TITLES = {"warpgraph": "warpgraph", "asyncio": "asyncio floor", "langgraph": "LangGraph"}
 
@@ -53,6 +69,16 @@ def format_ratio(ratio: float | None) -> str:
     if ratio is None:
         return "—"
     return f"{ratio:.3g}×" if ratio < 100 else f"{ratio:,.0f}×"
+
+
+def ratio_cell(row: Row, numerator: str, denominator: str) -> str:
+    """``37.1× [35.0–39.2]`` for a paired ratio, ``37.1×*`` for a ratio of medians."""
+    paired = row.paired_ratio(numerator, denominator)
+    if paired is not None:
+        low, high = format_ratio(paired.ci_low), format_ratio(paired.ci_high)
+        return f"{format_ratio(paired.ratio)} [{low.rstrip('×')}–{high}]"
+    ratio = row.median_ratio(numerator, denominator)
+    return "—" if ratio is None else f"{format_ratio(ratio)}*"
 
 
 def format_bytes(count: float | None) -> str:
@@ -107,8 +133,8 @@ def _scheduler_table(rows: Sequence[Row], with_verdicts: bool) -> Table:
                 if median is None
                 else f"{format_seconds(median)} ({format_seconds(per_unit)}/{row.unit})"
             )
-        line.append(format_ratio(row.ratio("langgraph", "warpgraph")))
-        line.append(format_ratio(row.ratio("warpgraph", "asyncio")))
+        line.append(ratio_cell(row, "langgraph", "warpgraph"))
+        line.append(ratio_cell(row, "warpgraph", "asyncio"))
         if with_verdicts:
             line.append(_verdict_cell(row))
         cells.append(tuple(line))
@@ -117,8 +143,9 @@ def _scheduler_table(rows: Sequence[Row], with_verdicts: bool) -> Table:
         "Scheduler overhead",
         tuple(columns),
         tuple(cells),
-        "Median time per run (per node/branch/item/key in brackets). Ratios compare "
-        "medians measured in this same run.",
+        "Median time per run (per node/branch/item/key in brackets), each peer in its own "
+        "benchmark. Ratios are paired: the two peers timed in alternating batches, median "
+        "of the per-pair ratios [bootstrap 95 % interval]; * marks a ratio of medians.",
     )
 
 
@@ -196,13 +223,8 @@ def _agents_table(rows: Sequence[Row], results: Sequence[Result], with_verdicts:
                 if median is None or not llm_calls
                 else f"{format_seconds(median)} ({format_seconds(median / llm_calls)}/call)"
             )
-        line.append(format_ratio(row.ratio("langgraph", "warpgraph")))
-        ours, floor = row.medians.get("warpgraph"), row.medians.get("asyncio")
-        line.append(
-            "—"
-            if ours is None or floor is None or not llm_calls
-            else format_seconds((ours - floor) / llm_calls)
-        )
+        line.append(ratio_cell(row, "langgraph", "warpgraph"))
+        line.append(_overhead_per_call(row, llm_calls))
         if with_verdicts:
             line.append(_verdict_cell(row))
         cells.append(tuple(line))
@@ -213,8 +235,23 @@ def _agents_table(rows: Sequence[Row], results: Sequence[Result], with_verdicts:
         tuple(cells),
         "Median time per run (per LLM call in brackets). The asyncio floor makes the same "
         "calls to the same fakes, so warpgraph's time beyond it, per LLM call, is the "
-        "scheduler's overhead per call. Every run's virtual makespan equals its critical path.",
+        "scheduler's overhead per call: the median over alternating pairs of batches of the "
+        "difference (* where only the two medians were measured). Every run's virtual "
+        "makespan equals its critical path.",
     )
+
+
+def _overhead_per_call(row: Row, llm_calls: int) -> str:
+    """warpgraph's time beyond the asyncio floor per LLM call: paired where measured."""
+    if not llm_calls:
+        return "—"
+    paired = row.paired_ratio("warpgraph", "asyncio")
+    if paired is not None:
+        return format_seconds(paired.difference / llm_calls)
+    ours, floor = row.medians.get("warpgraph"), row.medians.get("asyncio")
+    if ours is None or floor is None:
+        return "—"
+    return f"{format_seconds((ours - floor) / llm_calls)}*"
 
 
 def _generic_table(key: str, title: str, rows: Sequence[Row], with_verdicts: bool) -> Table:

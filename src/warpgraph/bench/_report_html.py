@@ -13,7 +13,7 @@ from html import escape
 
 from warpgraph.bench._analysis import Analysis
 from warpgraph.bench._charts import cost_chart, ratio_chart, throughput_chart
-from warpgraph.bench._format import Table, header_facts, tables
+from warpgraph.bench._format import METHOD, Table, header_facts, tables
 from warpgraph.bench._results import Report, Result
 from warpgraph.bench._throughput import traced_run_svg
 
@@ -135,13 +135,15 @@ def render_html(
             + _figure(
                 "ratios",
                 ratio_chart(analysis.rows),
-                "Measured in the same run; dashed lines mark the targets.",
+                "Paired ratios (alternating batches, same process and loop) where measured; "
+                "dashed lines mark the targets.",
             )
             + "</section>"
         )
     body.append(_cost_charts(report.results))
     body += [_table(table) for table in table_list[1:]]
     body.append(_throughput_section(report.results, gantt or traced_run_svg()))
+    body.append(f'<section id="method"><h2>Method</h2><p>{escape(METHOD)}</p></section>')
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

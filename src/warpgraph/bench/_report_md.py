@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from warpgraph.bench._analysis import Analysis
-from warpgraph.bench._format import Table, header_facts, tables
+from warpgraph.bench._format import METHOD, Table, header_facts, tables
 from warpgraph.bench._results import Report
 
 __all__ = ["render_markdown"]
@@ -38,15 +38,5 @@ def render_markdown(report: Report, analysis: Analysis) -> str:
         lines.append("")
     for table in tables(report, analysis):
         lines += _table(table)
-    lines += [
-        "## Method",
-        "",
-        "Each benchmark runs its workload on one persistent event loop through "
-        "pytest-benchmark: one checked warm-up call, then rounds of back-to-back calls "
-        "(samples are seconds per call). Tables show medians; verdicts against a baseline "
-        "use a two-sided Mann–Whitney U test (α = 0.01) on the per-round samples, with a "
-        "bootstrap 95 % interval of the median ratio. All peers run in the same process and "
-        "session, so their ratios hold even on a busy machine; absolute times do not.",
-        "",
-    ]
+    lines += ["## Method", "", METHOD, ""]
     return "\n".join(lines)

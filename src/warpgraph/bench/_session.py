@@ -18,6 +18,7 @@ from typing import Any
 from warpgraph.bench._analysis import Analysis, analyse
 from warpgraph.bench._compare import FailRule, parse_fail_rules
 from warpgraph.bench._driver import BenchmarkFixture, Budget, Driver, Progress
+from warpgraph.bench._paired import PairedRatio
 from warpgraph.bench._peers import PEERS, PeerUnavailable, parse_peers
 from warpgraph.bench._results import Report, Result
 from warpgraph.bench._workload import Call, Case, Clock, Prepared
@@ -25,7 +26,13 @@ from warpgraph.bench._workload import Call, Case, Clock, Prepared
 __all__ = ["BenchSession", "BenchSettings"]
 
 FULL_BUDGET = Budget(seconds=1.0)
-QUICK_BUDGET = Budget(seconds=0.15, max_rounds=50)
+QUICK_BUDGET = Budget(
+    seconds=0.15, max_rounds=50, pair_batch_seconds=0.01, pair_seconds=0.3, min_pairs=7,
+    max_pairs=9,
+)  # fmt: skip
+# Groups whose peers are also timed against warpgraph in alternating batches (the
+# ratios the report and its targets are read from); throughput reports runs/s instead.
+PAIRED_GROUPS = ("scheduler", "agents")
 REPORT_NAMES = ("graph-bench.json", "graph-bench.md", "graph-bench.html")
 
 
@@ -97,7 +104,10 @@ class BenchSession:
 
     def driver(self, progress: Progress) -> Driver:
         if self._driver is None:
-            self._driver = Driver(QUICK_BUDGET if self.settings.quick else FULL_BUDGET)
+            self._driver = Driver(
+                QUICK_BUDGET if self.settings.quick else FULL_BUDGET,
+                timer=self.settings.timer_function,
+            )
         self._driver.progress = progress
         return self._driver
 
@@ -134,6 +144,10 @@ class BenchSession:
             memory_units=case.size if case.size <= workload.memory_up_to else None,
             gc_probe=workload.gc_probe,
         )
+        extras = dict(measurement.extras)
+        paired = self._pair(case, prepared, progress)
+        if paired is not None:
+            extras["paired"] = paired.to_json()
         result = Result(
             id=case.id,
             workload=workload.name,
@@ -145,13 +159,30 @@ class BenchSession:
             size=case.size,
             samples=measurement.samples,
             calls_per_round=measurement.calls_per_round,
-            extras=measurement.extras,
+            extras=extras,
             name=name,
             fullname=fullname,
             timer=self.settings.timer_name,
         )
         self.results.append(result)
         return result
+
+    def _pair(self, case: Case, prepared: Prepared, progress: Progress) -> PairedRatio | None:
+        """This peer against warpgraph in alternating batches, where both can run here."""
+        workload = case.workload
+        if (
+            case.peer == "warpgraph"
+            or workload.group not in PAIRED_GROUPS
+            or "warpgraph" not in workload.peers
+            or "warpgraph" not in self.settings.peers
+            or workload.unavailable("warpgraph", case.size) is not None
+        ):
+            return None
+        try:
+            ours = workload.prepare("warpgraph", case.size)
+        except PeerUnavailable:
+            return None
+        return self.driver(progress).pair(prepared, ours, label=case.id, clock=workload.clock)
 
     def measure_call(
         self,
