@@ -14,8 +14,16 @@ from typing import Any
 
 import pytest
 
-from warpgraph.bench import BenchSession, BenchSettings, Budget, Driver, Prepared, Workload
-from warpgraph.bench._paired import PairedRatio, alternate, paired_ratio
+from warpgraph.bench import (
+    BenchSession,
+    BenchSettings,
+    Budget,
+    Driver,
+    PairedRatio,
+    Prepared,
+    Workload,
+)
+from warpgraph.bench._paired import alternate, paired_ratio
 
 BUDGET = Budget(pair_batch_seconds=0.025, pair_seconds=2.0, min_pairs=11, max_pairs=21)
 

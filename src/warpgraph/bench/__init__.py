@@ -9,7 +9,8 @@ pieces, each usable on its own:
   compile), throughput in virtual time, and agent patterns on fake LLMs (ReAct,
   supervisor, map-reduce summarisation), each on warpgraph, a hand-written asyncio
   floor and LangGraph;
-* ``Driver``: the sync-over-one-loop measurement through pytest-benchmark;
+* ``Driver``: the sync-over-one-loop measurement through pytest-benchmark, and
+  ``PairedRatio``: a peer timed against warpgraph in alternating batches;
 * ``Stats``, ``fit_series``, ``compare_samples``: robust statistics, size-series fits
   and Mann–Whitney/bootstrap verdicts against a baseline;
 * ``Report``: the pytest-benchmark-compatible JSON, and ``analyse`` plus the writers.
@@ -29,6 +30,7 @@ from warpgraph.bench._compare import (
 )
 from warpgraph.bench._driver import Budget, Driver, Measurement
 from warpgraph.bench._fit import Fit, fit_series
+from warpgraph.bench._paired import PairedRatio
 from warpgraph.bench._peers import PEERS, GraphAPI, PeerUnavailable, graph_api, parse_peers
 from warpgraph.bench._results import Report, Result
 from warpgraph.bench._scheduler import SCHEDULER_WORKLOADS
@@ -66,6 +68,7 @@ __all__ = [
     "Fit",
     "GraphAPI",
     "Measurement",
+    "PairedRatio",
     "PeerUnavailable",
     "Prepared",
     "Report",
