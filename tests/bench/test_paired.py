@@ -232,3 +232,16 @@ def test_throughput_workloads_are_not_paired() -> None:
     session = _session_run(_workload(machine, "throughput"), machine)
 
     assert all("paired" not in result.extras for result in session.results)
+
+
+def test_without_warpgraph_among_the_peers_nothing_is_paired() -> None:
+    machine = DriftingMachine(period=0.2)
+    session = BenchSession(BenchSettings(enabled=True, peers=("asyncio",)))
+    session._driver = Driver(Budget(seconds=0.01, max_rounds=5), timer=machine.timer)
+    (case,) = _workload(machine, "scheduler").cases(quick=False, peers=("asyncio",))
+    try:
+        result = session.measure_case(case, _Benchmark, lambda message, seconds: None)
+    finally:
+        session._driver.close()
+
+    assert "paired" not in result.extras
