@@ -31,11 +31,20 @@ from warpgraph.runtime._calls import Outcome, TaskCaller, name_task
 from warpgraph.runtime._gate import Gate
 from warpgraph.runtime._program import NodeSpec
 
-__all__ = ["EAGER_TASK", "cancel_all", "run_direct"]
+__all__ = ["cancel_all", "run_direct", "start_task"]
 
 # Python 3.12+: a task that runs its coroutine at once, as the current task, until the
 # coroutine first waits; a node that never waits then finishes without a loop round trip.
-EAGER_TASK: Callable[..., asyncio.Task[Any]] | None = getattr(asyncio, "eager_task_factory", None)
+_EAGER_TASK: Callable[..., asyncio.Task[Any]] | None = getattr(asyncio, "eager_task_factory", None)
+
+
+def start_task(
+    loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any]
+) -> asyncio.Task[Any]:
+    """A task for a step's node: eager where Python has eager tasks (3.12+)."""
+    if _EAGER_TASK is not None:
+        return _EAGER_TASK(loop, coro)
+    return loop.create_task(coro)
 
 
 class _Step(Gate):
@@ -114,7 +123,7 @@ def run_direct(
     tasks = step.tasks
     for i, node in enumerate(nodes):
         coro = _task(step, i, node, args[i])
-        tasks.append(EAGER_TASK(loop, coro) if EAGER_TASK is not None else loop.create_task(coro))
+        tasks.append(start_task(loop, coro))
     return step.wait()
 
 

@@ -24,7 +24,7 @@ from warpgraph.errors import EmptyInputError, GraphRecursionError, ParentCommand
 from warpgraph.runtime._apply import apply_update, apply_writes, plan_step, route
 from warpgraph.runtime._calls import Observer, Outcome, TaskCaller, name_task
 from warpgraph.runtime._context import Runtime
-from warpgraph.runtime._direct import EAGER_TASK, cancel_all, run_direct
+from warpgraph.runtime._direct import cancel_all, run_direct, start_task
 from warpgraph.runtime._gate import Gate
 from warpgraph.runtime._program import NodeSpec, Program
 from warpgraph.runtime._types import Send
@@ -338,10 +338,7 @@ async def run_concurrently(
     if gate is None:
         gate = Gate(loop, len(coros))
         coros = [gate.track(coro) for coro in coros]
-    if EAGER_TASK is not None:
-        tasks = [EAGER_TASK(loop, coro) for coro in coros]
-    else:
-        tasks = [loop.create_task(coro) for coro in coros]
+    tasks = [start_task(loop, coro) for coro in coros]
     try:
         await gate.opened
     except BaseException:
