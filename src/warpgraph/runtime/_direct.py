@@ -23,53 +23,32 @@ cut off by cancellation is recorded where a stopped run reports it
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Coroutine, Sequence
 from typing import Any
 
 from warpgraph.errors import ParentCommand
 from warpgraph.runtime._calls import Outcome, TaskCaller, name_task
-from warpgraph.runtime._gate import Gate
+from warpgraph.runtime._gate import Gate, start_task
 from warpgraph.runtime._program import NodeSpec
 
-__all__ = ["cancel_all", "run_direct", "start_task"]
-
-# Python 3.12+: a task that runs its coroutine at once, as the current task, until the
-# coroutine first waits; a node that never waits then finishes without a loop round trip.
-_EAGER_TASK: Callable[..., asyncio.Task[Any]] | None = getattr(asyncio, "eager_task_factory", None)
-
-
-def start_task(
-    loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any]
-) -> asyncio.Task[Any]:
-    """A task for a step's node: eager where Python has eager tasks (3.12+)."""
-    if _EAGER_TASK is not None:
-        return _EAGER_TASK(loop, coro)
-    return loop.create_task(coro)
+__all__ = ["run_direct"]
 
 
 class _Step(Gate):
     """A direct step's gate, plus what its tasks report: outcomes, and whether one failed."""
 
-    __slots__ = ("caller", "failed", "outcomes", "tasks")
+    __slots__ = ("caller", "outcomes", "tasks")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, caller: TaskCaller, count: int) -> None:
         super().__init__(loop, count)
         self.caller = caller
         # Per task: its (writes, gotos, Sends), or the error reading its result raised.
         self.outcomes: list[Outcome | Exception | None] = [None] * count
-        self.failed = False
         self.tasks: list[asyncio.Task[Any]] = []
 
     async def wait(self) -> list[Outcome]:
         """The outcomes once every task ended; the first failure cancels the rest."""
-        try:
-            await self.opened
-        except BaseException:
-            await cancel_all(self.tasks)  # we were cancelled ourselves: take the tasks down
-            raise
-        if self.failed:
-            await cancel_all([task for task in self.tasks if not task.done()])
-            _raise_first_failure(self.tasks, self.outcomes)
+        await self.settle(self.tasks, self.outcomes)
         return self.outcomes  # type: ignore[return-value]  # no failure: all are outcomes
 
     def finished(self, i: int, node: NodeSpec, result: Any) -> None:
@@ -83,10 +62,6 @@ class _Step(Gate):
                 self.outcomes[i] = invalid
                 self.fail()
         self.finish()
-
-    def fail(self) -> None:
-        self.failed = True
-        super().fail()
 
 
 async def _task(step: _Step, i: int, node: NodeSpec, arg: Any) -> None:
@@ -125,27 +100,3 @@ def run_direct(
         coro = _task(step, i, node, args[i])
         tasks.append(start_task(loop, coro))
     return step.wait()
-
-
-def _raise_first_failure(
-    tasks: list[asyncio.Task[Any]], outcomes: list[Outcome | Exception | None]
-) -> None:
-    """Raise the first failure in task order: a node's error, or its unreadable result."""
-    failure: BaseException | None = None
-    for task, outcome in zip(tasks, outcomes, strict=True):
-        error = None if task.cancelled() else task.exception()  # marks every one retrieved
-        if error is None and isinstance(outcome, Exception):
-            error = outcome
-        if error is not None and failure is None:
-            failure = error
-    if failure is not None:
-        raise failure
-    for task in tasks:  # only cancellations: a task that cancelled itself re-raises here
-        task.result()
-
-
-async def cancel_all(tasks: list[asyncio.Task[Any]]) -> None:
-    """Cancel ``tasks`` and wait until every one has finished."""
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)

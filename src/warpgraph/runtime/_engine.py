@@ -24,8 +24,8 @@ from warpgraph.errors import EmptyInputError, GraphRecursionError, ParentCommand
 from warpgraph.runtime._apply import apply_update, apply_writes, plan_step, route
 from warpgraph.runtime._calls import Observer, Outcome, TaskCaller, name_task
 from warpgraph.runtime._context import Runtime
-from warpgraph.runtime._direct import cancel_all, run_direct, start_task
-from warpgraph.runtime._gate import Gate
+from warpgraph.runtime._direct import run_direct
+from warpgraph.runtime._gate import Gate, start_task
 from warpgraph.runtime._program import NodeSpec, Program
 from warpgraph.runtime._types import Send
 
@@ -339,20 +339,5 @@ async def run_concurrently(
         gate = Gate(loop, len(coros))
         coros = [gate.track(coro) for coro in coros]
     tasks = [start_task(loop, coro) for coro in coros]
-    try:
-        await gate.opened
-    except BaseException:
-        # We were cancelled ourselves: take every task down with us.
-        await cancel_all(tasks)
-        raise
-    unfinished = [task for task in tasks if not task.done()]
-    if unfinished:  # the gate opened early: a task failed
-        await cancel_all(unfinished)
-    failure: BaseException | None = None
-    for task in tasks:  # the first failure in task order, with its own type
-        error = None if task.cancelled() else task.exception()  # marks every one retrieved
-        if error is not None and failure is None:
-            failure = error
-    if failure is not None:
-        raise failure
-    return [task.result() for task in tasks]  # (a task that cancelled itself re-raises here)
+    await gate.settle(tasks)
+    return [task.result() for task in tasks]

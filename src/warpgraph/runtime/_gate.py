@@ -4,29 +4,54 @@
 each of them; for a fan-out of quick nodes that is most of the step's cost. A
 ``Gate`` is cheaper: each task reports its own end (``finish``), or its failure
 (``fail``), and the step awaits one future that opens when the last task finished
-or at the first failure, whichever comes first.
+or at the first failure, whichever comes first. ``settle`` then does what every
+concurrent step does after the gate opens: cancel what still runs, and raise the
+first failure in task order with its own type (no ExceptionGroup), as LangGraph's
+steps do, after retrieving every task's error so none is reported as never retrieved.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-__all__ = ["Gate"]
+__all__ = ["Gate", "cancel_all", "start_task"]
+
+# Python 3.12+: a task that runs its coroutine at once, as the current task, until the
+# coroutine first waits; a node that never waits then finishes without a loop round trip.
+_EAGER_TASK: Callable[..., asyncio.Task[Any]] | None = getattr(asyncio, "eager_task_factory", None)
+
+
+def start_task(
+    loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any]
+) -> asyncio.Task[Any]:
+    """A task for a step's node: eager where Python has eager tasks (3.12+)."""
+    if _EAGER_TASK is not None:
+        return _EAGER_TASK(loop, coro)
+    return loop.create_task(coro)
+
+
+async def cancel_all(tasks: list[asyncio.Task[Any]]) -> None:
+    """Cancel ``tasks`` and wait until every one has finished."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 class Gate:
     """Opens when every task has finished, or as soon as one fails."""
 
-    __slots__ = ("left", "opened")
+    __slots__ = ("failed", "left", "opened")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, count: int) -> None:
         self.opened: asyncio.Future[None] = loop.create_future()
         self.left = count
+        self.failed = False
 
     def fail(self) -> None:
         """A task failed: let the step go on, to cancel the others."""
+        self.failed = True
         if not self.opened.done():
             self.opened.set_result(None)
 
@@ -45,3 +70,34 @@ class Gate:
             raise
         finally:
             self.finish()
+
+    async def settle(
+        self,
+        tasks: list[asyncio.Task[Any]],
+        late: Sequence[Exception | Any] | None = None,
+    ) -> None:
+        """Wait until the gate opens; after a failure, cancel the rest and raise the first.
+
+        ``late`` holds, per task, an ``Exception`` that failed it after its node
+        returned (an update the step cannot apply): it counts in task order too.
+        If we are cancelled ourselves, every task is taken down with us.
+        """
+        try:
+            await self.opened
+        except BaseException:
+            await cancel_all(tasks)
+            raise
+        if not self.failed:  # every task ended well: nothing to cancel or raise
+            return
+        await cancel_all([task for task in tasks if not task.done()])
+        failure: BaseException | None = None
+        for i, task in enumerate(tasks):
+            error = None if task.cancelled() else task.exception()  # marks each retrieved
+            if error is None and late is not None and isinstance(late[i], Exception):
+                error = late[i]
+            if error is not None and failure is None:
+                failure = error
+        if failure is not None:
+            raise failure
+        for task in tasks:  # only cancellations: a task that cancelled itself re-raises here
+            task.result()
