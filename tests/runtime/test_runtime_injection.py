@@ -49,6 +49,36 @@ def test_get_runtime_outside_a_run_says_where_to_call_it() -> None:
         get_runtime()
 
 
+async def test_each_run_restores_the_runtime_it_found_when_it_ends() -> None:
+    seen: list[Any] = []
+
+    async def inner_node(state: State) -> None:
+        seen.append(get_runtime().context)
+
+    inner = StateGraph(State)
+    inner.add_node("inner_node", inner_node)
+    inner.add_edge(START, "inner_node")
+    inner_app = inner.compile()
+
+    async def outer_node(state: State) -> dict[str, Any]:
+        await inner_app.ainvoke({"x": 0}, context="inner")  # a nested run, ended
+        seen.append(get_runtime().context)  # ... gave the outer run's runtime back
+        if state["x"]:
+            raise ValueError("boom")
+        return {"x": 1}
+
+    outer = StateGraph(State)
+    outer.add_node("outer_node", outer_node)
+    outer.add_edge(START, "outer_node")
+    app = outer.compile()
+    assert await app.ainvoke({"x": 0}, context="outer") == {"x": 1}
+    with pytest.raises(ValueError, match="boom"):
+        await app.ainvoke({"x": 1}, context="outer")
+    assert seen == ["inner", "outer"] * 2
+    with pytest.raises(RuntimeError, match="outside a graph run"):
+        get_runtime()  # neither the ended runs nor the failed one left theirs behind
+
+
 def test_a_node_asking_for_config_gets_configurable_and_the_limits() -> None:
     seen: list[dict[str, Any]] = []
 

@@ -118,24 +118,25 @@ def _conflict(key: str, tasks: Sequence[Writes], step: int) -> InvalidUpdateErro
 def route(
     program: Program,
     finished: Iterable[tuple[NodeSpec, Sequence[str], Sequence[Send]]],
-    barrier_seen: list[set[str]],
+    barrier_seen: dict[int, set[str]],
     ran: Iterable[NodeSpec] = (),
 ) -> tuple[set[str], list[Send]]:
     """Who is triggered by ``finished`` tasks (in apply order): node names and Sends.
 
     Each item is (node, extra targets from branches and Command.goto, Sends).
-    ``barrier_seen`` (one set per waiting edge) is updated in place, as LangGraph's
-    barrier channels behave: a new arrival is recorded; a waiting edge whose sources
-    have all arrived fires when the last one arrives; it stays full (further
-    arrivals change nothing) until a node task of its target runs (``ran``, the
-    step's node tasks) and consumes it.
+    ``barrier_seen`` (by barrier index, the sources that arrived at each waiting
+    edge; no entry while none has) is updated in place, as LangGraph's barrier
+    channels behave: a new arrival is recorded; a waiting edge whose sources have
+    all arrived fires when the last one arrives; it stays full (further arrivals
+    change nothing) until a node task of its target runs (``ran``, the step's node
+    tasks) and consumes it.
     """
     # A barrier's `seen` only ever holds names from its `sources`: equal sizes mean full.
     for node in ran:
         for barrier in node.joins:
-            seen = barrier_seen[barrier.index]
-            if len(seen) == len(barrier.sources):
-                seen.clear()
+            seen = barrier_seen.get(barrier.index)
+            if seen is not None and len(seen) == len(barrier.sources):
+                del barrier_seen[barrier.index]
     triggered: set[str] = set()
     sends: list[Send] = []
     changed: dict[int, Barrier] = {}  # by index: a 1,000-way join is checked once, not 1,000x
@@ -146,7 +147,7 @@ def route(
         if node_sends:
             sends.extend(node_sends)
         for barrier in node.barriers:
-            seen = barrier_seen[barrier.index]
+            seen = barrier_seen.setdefault(barrier.index, set())
             if node.name not in seen:
                 seen.add(node.name)
                 changed[barrier.index] = barrier

@@ -243,14 +243,28 @@ class TaskCaller:
             if inspect.iscoroutine(result):  # e.g. a lambda returning a coroutine
                 result = await result
             return result
-        except ParentCommand as parent:
-            return parent.command
-        except asyncio.CancelledError:
-            self.interrupted += (node.name,)  # controls (issue 6): where a stopped run was
-            raise
-        except Exception as exc:  # the node's own error: say which task raised it
-            name_task(exc, node.name, "")
-            raise
+        except BaseException as error:
+            command = self.recover(node, error)
+            if command is None:
+                raise
+            return command
+
+    def recover(self, node: NodeSpec, error: BaseException) -> Command | None:
+        """What ``node``'s call raising ``error`` means for its task.
+
+        A nested graph's ``Command.PARENT`` (``ParentCommand``) is the node's result:
+        it is returned. Anything else fails the task: a cancellation records where a
+        stopped run was (controls, issue 6), the node's own error is noted with the
+        task that raised it, and None is returned for the caller to re-raise.
+        """
+        if isinstance(error, ParentCommand):
+            command: Command = error.command
+            return command
+        if isinstance(error, asyncio.CancelledError):
+            self.interrupted += (node.name,)
+        elif isinstance(error, Exception):
+            name_task(error, node.name, "")
+        return None
 
     def _kwargs(self, node: NodeSpec, step: int, send_index: int | None) -> dict[str, Any]:
         """The services ``node`` declared as keyword parameters (see ``_context``)."""

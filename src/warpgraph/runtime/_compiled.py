@@ -112,8 +112,10 @@ class CompiledGraph:
             data, config, context, modes, sink, pace, inline_sync, subgraph_stream, parent
         )
         # (The preparation lives in its own frame: with thousands of runs in flight this
-        # one, which waits for the whole run, holds few references for the GC to walk.)
-        token = run_scope.set(scope)
+        # one, which waits for the whole run, holds few objects for the GC to walk. For
+        # the same reason the scope is restored by value, not through a held Token.)
+        run_scope.set(scope)
+        del scope
         try:
             return await work
         except ParentCommand as command:
@@ -127,7 +129,7 @@ class CompiledGraph:
             annotate_stop(run, stop)  # where the run was: step, nodes, trajectory (issue 6)
             raise
         finally:
-            run_scope.reset(token)
+            run_scope.set(parent)
 
     def _prepare(
         self,

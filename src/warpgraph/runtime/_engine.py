@@ -20,9 +20,9 @@ import asyncio
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
-from warpgraph.errors import EmptyInputError, GraphRecursionError, ParentCommand
+from warpgraph.errors import EmptyInputError, GraphRecursionError
 from warpgraph.runtime._apply import apply_update, apply_writes, plan_step, route
-from warpgraph.runtime._calls import Observer, Outcome, TaskCaller, name_task
+from warpgraph.runtime._calls import Observer, Outcome, TaskCaller
 from warpgraph.runtime._context import Runtime
 from warpgraph.runtime._direct import run_direct
 from warpgraph.runtime._gate import Gate, start_task
@@ -109,7 +109,8 @@ class Run:
         pace = self.pace
         if pace is not None:
             await pace()
-        barrier_seen: list[set[str]] = [set() for _ in program.barriers] if program.barriers else []
+        # Per waiting edge (by index), the sources that arrived; none yet (see route()).
+        barrier_seen: dict[int, set[str]] = {}
         deferred: set[str] = set() if program.defers else _NO_DEFERRED
         values, sink, caller = self.values, self.sink, self.caller
         channels = program.channels
@@ -150,10 +151,13 @@ class Run:
             if pushes or len(pull) > 1:
                 nodes, args = self._tasks(step, pull, pushes, inputs)
                 if direct and all(node.direct for node in nodes):
-                    outcomes = await run_direct(caller, nodes, args)
+                    work = run_direct(caller, nodes, args)
                 else:
-                    outcomes = await self._general(step, nodes, args, len(pushes))
-                del args  # (held by the tasks while they run; not by this frame too)
+                    work = self._general(step, nodes, args, len(pushes))
+                # While the tasks run, this frame holds what the next steps need and no
+                # more: with thousands of runs in flight the cyclic GC walks every frame.
+                del args, triggered, sends
+                outcomes = await work
                 updated, triggered, sends = self._apply_step(
                     step, pull, nodes, outcomes, barrier_seen
                 )
@@ -162,14 +166,10 @@ class Run:
                 if plain and node.direct:
                     try:
                         result = await node.call(node.make_input(values))
-                    except ParentCommand as parent:
-                        result = parent.command
-                    except asyncio.CancelledError:
-                        caller.interrupted += (node.name,)  # where a stopped run was (issue 6)
-                        raise
-                    except Exception as exc:
-                        name_task(exc, node.name, "")
-                        raise
+                    except BaseException as error:
+                        result = caller.recover(node, error)
+                        if result is None:
+                            raise
                     # A join (waiting edges) or a waiting edge's source is direct but not
                     # fast: its writes are applied and routed the general way below.
                     if node.fast and type(result) is dict and channels.keys() >= result.keys():
@@ -225,7 +225,7 @@ class Run:
         writes: Sequence[tuple[str, Any]],
         gotos: Sequence[str],
         sends: Sequence[Send],
-        barrier_seen: list[set[str]],
+        barrier_seen: dict[int, set[str]],
     ) -> tuple[set[str], set[str], Sequence[Send]]:
         """Apply a single task's writes and route after it: (updated, triggered, Sends)."""
         program = self.program
@@ -256,7 +256,7 @@ class Run:
         if not start.branches:
             return set(start.edges), ()
         gotos, sends = await self.caller.branch_targets(start, ())
-        return route(program, ((start, gotos, sends),), [])
+        return route(program, ((start, gotos, sends),), {})
 
     def _tasks(
         self, step: int, pull: list[NodeSpec], pushes: Sequence[Send], inputs: list[Any] | None
@@ -272,7 +272,7 @@ class Run:
                 args.append(node.make_input(values))
         else:
             args += inputs
-        return push_nodes + pull, args
+        return (push_nodes + pull if pushes else pull), args
 
     async def _general(
         self, step: int, nodes: list[NodeSpec], args: list[Any], n_push: int
@@ -300,7 +300,7 @@ class Run:
         pull: list[NodeSpec],
         nodes: list[NodeSpec],
         outcomes: list[Outcome],
-        barrier_seen: list[set[str]],
+        barrier_seen: dict[int, set[str]],
     ) -> tuple[set[str], set[str], Sequence[Send]]:
         """Apply a concurrent step's writes and route after it, in apply order.
 
@@ -338,6 +338,7 @@ async def run_concurrently(
     if gate is None:
         gate = Gate(loop, len(coros))
         coros = [gate.track(coro) for coro in coros]
-    tasks = [start_task(loop, coro) for coro in coros]
-    await gate.settle(tasks)
-    return [task.result() for task in tasks]
+    tasks = gate.tasks
+    for coro in coros:
+        tasks.append(start_task(loop, coro))
+    return await gate.settle()

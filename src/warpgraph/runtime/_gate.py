@@ -13,7 +13,7 @@ steps do, after retrieving every task's error so none is reported as never retri
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 __all__ = ["Gate", "cancel_all", "start_task"]
@@ -42,12 +42,14 @@ async def cancel_all(tasks: list[asyncio.Task[Any]]) -> None:
 class Gate:
     """Opens when every task has finished, or as soon as one fails."""
 
-    __slots__ = ("failed", "left", "opened")
+    __slots__ = ("failed", "left", "opened", "tasks")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, count: int) -> None:
         self.opened: asyncio.Future[None] = loop.create_future()
         self.left = count
         self.failed = False
+        # The step's tasks, in task order, once started (``settle`` waits on them).
+        self.tasks: list[asyncio.Task[Any]] = []
 
     def fail(self) -> None:
         """A task failed: let the step go on, to cancel the others."""
@@ -71,33 +73,27 @@ class Gate:
         finally:
             self.finish()
 
-    async def settle(
-        self,
-        tasks: list[asyncio.Task[Any]],
-        late: Sequence[Exception | Any] | None = None,
-    ) -> None:
-        """Wait until the gate opens; after a failure, cancel the rest and raise the first.
+    async def settle(self) -> list[Any]:
+        """The tasks' results, in task order, once every task ended well.
 
-        ``late`` holds, per task, an ``Exception`` that failed it after its node
-        returned (an update the step cannot apply): it counts in task order too.
-        If we are cancelled ourselves, every task is taken down with us.
+        After a failure the unfinished tasks are cancelled and the first failure in
+        task order is raised. If we are cancelled ourselves, every task is taken
+        down with us.
         """
+        tasks = self.tasks
         try:
             await self.opened
         except BaseException:
             await cancel_all(tasks)
             raise
-        if not self.failed:  # every task ended well: nothing to cancel or raise
-            return
-        await cancel_all([task for task in tasks if not task.done()])
-        failure: BaseException | None = None
-        for i, task in enumerate(tasks):
-            error = None if task.cancelled() else task.exception()  # marks each retrieved
-            if error is None and late is not None and isinstance(late[i], Exception):
-                error = late[i]
-            if error is not None and failure is None:
-                failure = error
-        if failure is not None:
-            raise failure
-        for task in tasks:  # only cancellations: a task that cancelled itself re-raises here
-            task.result()
+        if self.failed:
+            await cancel_all([task for task in tasks if not task.done()])
+            failure: BaseException | None = None
+            for task in tasks:
+                error = None if task.cancelled() else task.exception()  # marks each retrieved
+                if error is not None and failure is None:
+                    failure = error
+            if failure is not None:
+                raise failure
+        # (After a failure, only cancellations: a task that cancelled itself re-raises here.)
+        return [task.result() for task in tasks]
