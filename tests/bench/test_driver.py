@@ -185,7 +185,9 @@ def test_timed_rounds_and_pairs_run_with_the_existing_heap_frozen_then_thawed() 
         driver.close()
 
     # The check and estimate calls see the heap as it is; the timed rounds see it frozen.
-    assert len(timed_rounds) >= 5 and all(count > 0 for count in timed_rounds)
+    assert len(timed_rounds) >= 5
+    assert all(count > 0 for count in timed_rounds)
     # Pairs: two checks and two one-call calibrations per side (unfrozen), then the batches.
-    assert frozen[:6] == [0] * 6 and all(count > 0 for count in frozen[6:])
+    assert frozen[:6] == [0] * 6
+    assert all(count > 0 for count in frozen[6:])
     assert gc.get_freeze_count() == 0  # thawed again afterwards
