@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -173,6 +174,32 @@ def test_the_loop_lets_go_of_a_timer_as_soon_as_it_has_fired() -> None:
         return fired() is None
 
     assert run(main) is True
+
+
+def test_sleeps_share_one_context_and_other_timers_still_run_in_the_callers() -> None:
+    var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="unset")
+    seen: list[str] = []
+
+    async def sleeper(name: str) -> tuple[str, float]:
+        var.set(name)
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.5, lambda: seen.append(var.get()))  # a copy of this task's context
+        await asyncio.sleep(1.0)
+        return var.get(), loop.time()
+
+    async def main(clock: VirtualClock) -> Any:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        tasks = [asyncio.create_task(sleeper(name)) for name in ("a", "b")]
+        await asyncio.sleep(0)  # both are asleep now
+        contexts = {id(timer._context) for timer in loop._timers._buckets[clock.ticks + 10**9]}
+        results = await asyncio.gather(*tasks)
+        return len(contexts), [(name, at - start) for name, at in results]
+
+    shared, results = run(main)
+    assert shared == 1  # the two sleeps' timers hold one context between them
+    assert results == [("a", 1.0), ("b", 1.0)]  # each task woke in its own context
+    assert seen == ["a", "b"]
 
 
 def test_a_chain_of_zero_delay_timers_is_reported_as_a_livelock() -> None:

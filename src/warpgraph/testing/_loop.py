@@ -69,6 +69,10 @@ _process_io_events: Callable[[VirtualTimeLoop, _Events], None] = vars(
 )["_process_events"]
 # call_later remembers the ticks of this many distinct float delays (then starts over).
 _DELAYS_REMEMBERED = 256
+# asyncio.sleep's timer callback: it only resolves the sleeper's future, and the task
+# wakes in its own context, so its timers need no copy of the caller's context (below).
+_SLEEP_DONE: Any = getattr(asyncio.futures, "_set_result_unless_cancelled", None)
+_SLEEP_CONTEXT = Context()
 # Deadlock or budget errors raised into the same waiters at one virtual time, this many
 # times over, mean the tasks swallow them; then the error ends the run instead.
 _MAX_STUCK_ROUNDS = 1000
@@ -204,6 +208,12 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         if base._debug:
             base._check_thread()
             base._check_callback(callback, "call_at")
+        if context is None and callback is _SLEEP_DONE:
+            # Every pending sleep would hold its own copy of the caller's context, which
+            # that callback never reads: they share one (with thousands of sleeps pending,
+            # an object less per sleep for the cyclic GC to walk). Timer callbacks run one
+            # at a time, so the shared context is never entered twice.
+            context = _SLEEP_CONTEXT
         return self._timers.add(deadline, callback, args, self, context)
 
     def _process_events(self, event_list: _Events) -> None:
