@@ -1,196 +1,317 @@
-"""Engine overhead: warpgraph vs LangGraph vs hand-written asyncio, in one process.
+"""Engine overhead: warpgraph against LangGraph and a hand-written asyncio floor, paired.
 
 Run it as a plain script (it has no test functions, so pytest collects nothing)::
 
-    .venv/bin/python benchmarks/bench_overhead.py [--quick]
+    .venv/bin/python benchmarks/bench_overhead.py [--quick] [--timer cpu|wall]
 
 Every workload runs the *same* async node functions three ways: compiled with
-warpgraph, compiled with LangGraph, and called by a hand-written asyncio loop
-(the floor: what the nodes themselves cost). Each number is the median wall
-time of one ``ainvoke`` over many repetitions, on one event loop. The nodes do
-no I/O, so the times are pure runtime overhead; ratios measured in one run are
-stable even on a noisy machine, absolute times less so.
+warpgraph, compiled with LangGraph, and called by a hand-written asyncio loop (the
+*floor*: what the nodes themselves cost). The nodes do no I/O, so what an engine
+adds over the floor is pure runtime overhead. The graphs, floors and result checks
+are the benchmark module's own (``warpgraph.bench``'s ``chain`` and ``fanout``
+workloads), so this script and ``make bench`` measure the very same code:
 
-The builders (``build_chain``, ``build_fan_out``) take the library namespace
-(``warpgraph`` or ``langgraph.graph``) so other benchmarks can reuse them.
+* ``chain-3``, ``chain-100``: n nodes in a line, each returning ``x + 1``;
+* ``fan-out-10``: split -> 10 parallel branches -> a waiting-edge join (12 nodes);
+* ``1000x chain-3``: 1,000 concurrent ``chain-3`` runs under one ``asyncio.gather``
+  (the module has no plain-loop equivalent; its throughput workload waits in virtual
+  time), every one of the 1,000 results checked.
+
+**Pairing.** This shared machine's speed drifts by 30-60 % within tens of seconds, so
+peers timed one after the other give ratios that move between runs. Each peer is
+therefore timed *against warpgraph* with the module's ``Driver.pair``: after checking
+both results it calibrates each side to batches of about 25 ms of back-to-back calls,
+then times an odd number of pairs of batches on one event loop in alternating order
+(``A B B A ...``), with the process's existing heap frozen out of the cyclic GC
+(``frozen_heap``), and ``paired_ratio`` summarises them (see
+``warpgraph/bench/_paired.py``). By default batches are timed in this process's CPU
+time (``time.process_time``, as ``make bench`` does), which other tenants cannot
+inflate; ``--timer wall`` uses ``time.perf_counter``.
+
+**Columns** (all per call, i.e. one ``ainvoke``, or one gather of 1,000 of them):
+
+* ``asyncio``, ``warpgraph``, ``langgraph``: the median over that side's batches of
+  its time per call. The floor's and warpgraph's come from their pairing; LangGraph's
+  from its own. Absolute times still drift with the machine; read them as a scale.
+* ``wg/asyncio``, ``lg/wg``: the paired ratio, the median over the pairs of the two
+  batches' per-call ratio, with its seeded bootstrap 95 % interval in brackets.
+* ``wg/node``: the median over the floor pairing's pairs of (warpgraph - asyncio)
+  seconds per call, divided by the node executions per call: fully paired.
+* ``lg/node``: (the median over the LangGraph pairing's pairs of (LangGraph -
+  warpgraph)) + (the ``wg/node`` difference), divided by the node executions: a sum
+  of two paired medians taken at different moments, so a little less exact than
+  ``wg/node``; next to LangGraph's own overhead the error is small.
+
+Without LangGraph installed, only the floor is compared and the LangGraph columns say
+why they are empty.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
-import operator
-import statistics
+import math
+import platform
+import sys
 import time
-from collections.abc import Awaitable, Callable
-from types import SimpleNamespace
-from typing import Annotated, Any, TypedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
 
-__all__ = ["WORKLOADS", "build_chain", "build_fan_out", "hand_chain", "hand_fan_out"]
+from warpgraph.bench import (
+    SCHEDULER_WORKLOADS,
+    Budget,
+    Driver,
+    PairedRatio,
+    PeerUnavailable,
+    Prepared,
+)
 
+__all__ = [
+    "FULL",
+    "QUICK",
+    "WORKLOADS",
+    "OverheadRow",
+    "OverheadWorkload",
+    "concurrently",
+    "measure",
+    "report",
+]
 
-class ChainState(TypedDict):
-    x: int
-
-
-class FanState(TypedDict):
-    x: int
-    hits: Annotated[list[int], operator.add]
-
-
-async def step(state: ChainState) -> dict[str, Any]:
-    return {"x": state["x"] + 1}
-
-
-def _hit(i: int) -> Callable[[FanState], Awaitable[dict[str, Any]]]:
-    async def hit(state: FanState) -> dict[str, Any]:
-        return {"hits": [i]}
-
-    return hit
-
-
-async def join(state: FanState) -> dict[str, Any]:
-    return {"x": len(state["hits"])}
-
-
-def build_chain(lib: Any, length: int) -> Any:
-    """START -> n0 -> n1 -> ... -> END, every node adding one to ``x``."""
-    g = lib.StateGraph(ChainState)
-    names = [f"n{i}" for i in range(length)]
-    for name in names:
-        g.add_node(name, step)
-    g.add_edge(lib.START, names[0])
-    for a, b in itertools.pairwise(names):
-        g.add_edge(a, b)
-    g.add_edge(names[-1], lib.END)
-    return g.compile()
+# Batches of ~25 ms, as `make bench`; more pairs than its 2 s per case, for the README.
+FULL = Budget(pair_batch_seconds=0.025, pair_seconds=3.0, min_pairs=11, max_pairs=31)
+# A quick look: the slowest case (1,000 concurrent LangGraph runs, over a second per
+# call) gets the minimum of pairs, so they bound the run time.
+QUICK = Budget(pair_batch_seconds=0.01, pair_seconds=0.3, min_pairs=5, max_pairs=9)
+CONCURRENT_RUNS = 1000
 
 
-def build_fan_out(lib: Any, width: int) -> Any:
-    """START -> ``width`` parallel nodes -> a join waiting for all of them -> END."""
-    g = lib.StateGraph(FanState)
-    names = [f"f{i}" for i in range(width)]
-    for i, name in enumerate(names):
-        g.add_node(name, _hit(i))
-        g.add_edge(lib.START, name)
-    g.add_node("join", join)
-    g.add_edge(names, "join")
-    g.add_edge("join", lib.END)
-    return g.compile()
+@dataclass(frozen=True, slots=True)
+class OverheadWorkload:
+    """One row of the table: how to prepare it on a peer, and its node executions per call."""
+
+    name: str
+    nodes: int
+    prepare: Callable[[str], Prepared]  # peer ("warpgraph", "asyncio", "langgraph")
 
 
-async def hand_chain(state: dict[str, Any], length: int) -> dict[str, Any]:
-    """The chain written by hand: call each node and merge its update."""
-    state = dict(state)
-    for _ in range(length):
-        state.update(await step(state))  # type: ignore[arg-type]
-    return state
-
-
-async def hand_fan_out(state: dict[str, Any], width: int) -> dict[str, Any]:
-    """The fan-out written by hand: gather the branches, fold the reducer, join."""
-    state = {"hits": [], **state}
-    updates = await asyncio.gather(*(_hit(i)(state) for i in range(width)))  # type: ignore[arg-type]
-    for update in updates:
-        state["hits"] = state["hits"] + update["hits"]
-    state.update(await join(state))  # type: ignore[arg-type]
-    return state
-
-
-def _libs() -> dict[str, Any]:
-    import warpgraph
-
-    libs: dict[str, Any] = {"warpgraph": warpgraph}
-    try:
-        import langgraph.graph as lg
-    except ImportError:  # LangGraph is optional: compare against the floor only
-        return libs
-    libs["langgraph"] = SimpleNamespace(StateGraph=lg.StateGraph, START=lg.START, END=lg.END)
-    return libs
-
-
-Runner = Callable[[], Awaitable[Any]]
-
-
-def _workloads(lib: Any | None) -> dict[str, tuple[Runner, int]]:
-    """name -> (one run, node executions per run); lib None means hand-written."""
-    concurrent = 1000
-    if lib is None:
-        return {
-            "chain-3": (lambda: hand_chain({"x": 0}, 3), 3),
-            "chain-100": (lambda: hand_chain({"x": 0}, 100), 100),
-            "fan-out-10": (lambda: hand_fan_out({"x": 0}, 10), 11),
-            "1000x chain-3": (
-                lambda: asyncio.gather(*(hand_chain({"x": 0}, 3) for _ in range(concurrent))),
-                3 * concurrent,
-            ),
-        }
-    chain3, chain100, fan = build_chain(lib, 3), build_chain(lib, 100), build_fan_out(lib, 10)
-    return {
-        "chain-3": (lambda: chain3.ainvoke({"x": 0}), 3),
-        "chain-100": (lambda: chain100.ainvoke({"x": 0}), 100),
-        "fan-out-10": (lambda: fan.ainvoke({"x": 0}), 11),
-        "1000x chain-3": (
-            lambda: asyncio.gather(*(chain3.ainvoke({"x": 0}) for _ in range(concurrent))),
-            3 * concurrent,
-        ),
-    }
-
-
-WORKLOADS = ("chain-3", "chain-100", "fan-out-10", "1000x chain-3")
-
-
-async def _median_seconds(run: Runner, budget: float, max_reps: int) -> float:
-    await run()  # warm-up: first-call costs are not per-run overhead
-    samples: list[float] = []
-    deadline = time.perf_counter() + budget
-    while len(samples) < max_reps and (len(samples) < 5 or time.perf_counter() < deadline):
-        start = time.perf_counter()
-        await run()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
-
-async def measure(budget: float) -> dict[str, dict[str, tuple[float, int]]]:
-    """engine -> workload -> (median seconds per run, nodes per run)."""
-    engines: dict[str, Any | None] = {"asyncio": None, **_libs()}
-    results: dict[str, dict[str, tuple[float, int]]] = {}
-    for engine, lib in engines.items():
-        results[engine] = {}
-        for name, (run, nodes) in _workloads(lib).items():
-            reps = 50 if name.startswith("1000x") else 2000
-            seconds = await _median_seconds(run, budget, reps)
-            results[engine][name] = (seconds, nodes)
-    return results
-
-
-def report(results: dict[str, dict[str, tuple[float, int]]]) -> str:
-    """A table of medians, per-node overhead over the floor, and speed-up ratios."""
-    lines = [
-        f"{'workload':<15}{'asyncio':>11}{'warpgraph':>12}{'langgraph':>12}"
-        f"{'wg/node':>10}{'lg/node':>10}{'lg/wg':>9}",
-    ]
-    for name in WORKLOADS:
-        floor, nodes = results["asyncio"][name]
-        warp = results["warpgraph"][name][0]
-        lang = results.get("langgraph", {}).get(name, (float("nan"), nodes))[0]
-        per_wg = (warp - floor) / nodes * 1e6
-        per_lg = (lang - floor) / nodes * 1e6
-        lines.append(
-            f"{name:<15}{floor * 1e6:>9.1f}us{warp * 1e6:>10.1f}us{lang * 1e6:>10.1f}us"
-            f"{per_wg:>8.2f}us{per_lg:>8.1f}us{lang / warp:>8.1f}x"
+def _module_workload(name: str, size: int) -> Callable[[str], Prepared]:
+    """The benchmark module's scheduler workload ``name`` at ``size``, per peer."""
+    workloads = {workload.name: workload for workload in SCHEDULER_WORKLOADS}
+    if name not in workloads:
+        raise ValueError(
+            f"the benchmark module has no scheduler workload {name!r}; "
+            f"choose from {', '.join(sorted(workloads))}"
         )
-    lines.append("wg/node, lg/node: (engine - asyncio) / node executions, in microseconds.")
+    workload = workloads[name]
+    return lambda peer: workload.prepare(peer, size)
+
+
+def concurrently(prepared: Prepared, runs: int) -> Prepared:
+    """``runs`` calls of ``prepared`` at once under one ``asyncio.gather``, each one checked."""
+
+    async def call() -> list[Any]:
+        return list(await asyncio.gather(*(prepared.call() for _ in range(runs))))
+
+    def check(results: Any) -> None:
+        if len(results) != runs:
+            raise AssertionError(f"{runs} concurrent runs returned {len(results)} results")
+        for result in results:
+            prepared.check(result)
+
+    return Prepared(call, check)
+
+
+def _chain_3_concurrently(peer: str) -> Prepared:
+    return concurrently(_module_workload("chain", 3)(peer), CONCURRENT_RUNS)
+
+
+WORKLOADS = (
+    OverheadWorkload("chain-3", 3, _module_workload("chain", 3)),
+    OverheadWorkload("chain-100", 100, _module_workload("chain", 100)),
+    # split + 10 branches + join
+    OverheadWorkload("fan-out-10", 12, _module_workload("fanout", 10)),
+    OverheadWorkload("1000x chain-3", 3 * CONCURRENT_RUNS, _chain_3_concurrently),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OverheadRow:
+    """One workload's paired measurements; both ratios are ``peer ÷ warpgraph``."""
+
+    workload: str
+    nodes: int
+    asyncio: PairedRatio
+    langgraph: PairedRatio | None  # None when LangGraph cannot run here
+
+    @property
+    def warpgraph_per_node(self) -> float:
+        """Median over the floor's pairs of (warpgraph - asyncio) per call, per node."""
+        return -self.asyncio.difference / self.nodes
+
+    @property
+    def langgraph_per_node(self) -> float:
+        """(LangGraph - warpgraph) + (warpgraph - asyncio), each a paired median, per node."""
+        if self.langgraph is None:
+            return math.nan
+        return (self.langgraph.difference - self.asyncio.difference) / self.nodes
+
+
+@dataclass(frozen=True, slots=True)
+class Overhead:
+    """Every row, the timer used, and why LangGraph is missing (None when it is not)."""
+
+    rows: tuple[OverheadRow, ...]
+    timer: str
+    langgraph_missing: str | None = None
+
+
+def measure(
+    workloads: Sequence[OverheadWorkload],
+    budget: Budget,
+    *,
+    timer: Callable[[], float] = time.process_time,
+    progress: Callable[[str], None] = lambda message: None,
+) -> Overhead:
+    """Pair the floor, then LangGraph, against warpgraph on every workload, in order."""
+    driver = Driver(budget, lambda message, seconds: progress(f"  {message}"), timer)
+    rows: list[OverheadRow] = []
+    missing: str | None = None
+    try:
+        for workload in workloads:
+            progress(f"{workload.name} ({workload.nodes:,} node executions per call)")
+            ours = workload.prepare("warpgraph")
+            floor = driver.pair(
+                workload.prepare("asyncio"), ours, label=f"{workload.name}: asyncio"
+            )
+            langgraph: PairedRatio | None = None
+            if missing is None:
+                try:
+                    theirs = workload.prepare("langgraph")
+                except PeerUnavailable as error:
+                    missing = str(error)
+                    progress(f"  LangGraph skipped: {missing}")
+                else:
+                    langgraph = driver.pair(theirs, ours, label=f"{workload.name}: langgraph")
+            rows.append(OverheadRow(workload.name, workload.nodes, floor, langgraph))
+    finally:
+        driver.close()
+    name = getattr(timer, "__name__", None)
+    return Overhead(tuple(rows), f"{timer.__module__}.{name}" if name else repr(timer), missing)
+
+
+def _time(seconds: float) -> str:
+    if math.isnan(seconds):
+        return "-"
+    if abs(seconds) < 1e-3:
+        return f"{seconds * 1e6:.1f} us"
+    if abs(seconds) < 1:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds:,.2f} s"
+
+
+def _ratio(paired: PairedRatio | None) -> str:
+    if paired is None:
+        return "-"
+
+    def number(value: float) -> str:
+        return f"{value:.0f}" if value >= 100 else f"{value:.2f}" if value < 10 else f"{value:.1f}"
+
+    return f"{number(paired.ratio)}x [{number(paired.ci_low)}, {number(paired.ci_high)}]"
+
+
+HEADER = (
+    "workload",
+    "nodes",
+    "asyncio",
+    "warpgraph",
+    "langgraph",
+    "wg/asyncio [95% CI]",
+    "lg/wg [95% CI]",
+    "wg/node",
+    "lg/node",
+)
+
+
+def report(overhead: Overhead) -> str:
+    """The table: per-call medians, paired ratios with intervals, overhead per node."""
+    table = [HEADER]
+    for row in overhead.rows:
+        ours = row.asyncio.inverted()  # warpgraph ÷ asyncio
+        table.append(
+            (
+                row.workload,
+                f"{row.nodes:,}",
+                _time(row.asyncio.peer_median),
+                _time(row.asyncio.warpgraph_median),
+                _time(row.langgraph.peer_median if row.langgraph else math.nan),
+                _ratio(ours),
+                _ratio(row.langgraph),
+                _time(row.warpgraph_per_node),
+                _time(row.langgraph_per_node),
+            )
+        )
+    widths = [max(len(line[column]) for line in table) for column in range(len(HEADER))]
+    lines = [
+        "  ".join(
+            cell.ljust(width) if column == 0 else cell.rjust(width)
+            for column, (cell, width) in enumerate(zip(line, widths, strict=True))
+        )
+        for line in table
+    ]
+    pairs = sorted({r.asyncio.pairs for r in overhead.rows} | _langgraph_pairs(overhead))
+    counts = f"{pairs[0]}" if len(pairs) == 1 else f"{pairs[0]}-{pairs[-1]}"
+    lines += [
+        "",
+        f"Per call, timed with {overhead.timer}. Ratios are paired against warpgraph: the",
+        f"median of per-pair ratios [bootstrap 95 % interval], over {counts} pairs of batches.",
+        "wg/node: median over the pairs of (warpgraph - asyncio), / node executions.",
+        "lg/node: median over the pairs of (langgraph - warpgraph), plus wg/node's difference,",
+        "         / node executions.",
+    ]
+    if overhead.langgraph_missing is not None:
+        lines.append(f"LangGraph not measured: {overhead.langgraph_missing}")
     return "\n".join(lines)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="0.3 s per measurement, not 2 s")
-    args = parser.parse_args()
-    results = asyncio.run(measure(0.3 if args.quick else 2.0))
-    print(report(results))
+def _langgraph_pairs(overhead: Overhead) -> set[int]:
+    return {r.langgraph.pairs for r in overhead.rows if r.langgraph is not None}
+
+
+def _versions() -> str:
+    parts = [f"Python {platform.python_version()}"]
+    for package in ("warpgraph", "langgraph"):
+        try:
+            parts.append(f"{package} {metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{package} not installed")
+    return ", ".join(parts)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="5-9 pairs of ~10 ms batches per peer, not 11-31"
+    )
+    parser.add_argument(
+        "--timer",
+        choices=("cpu", "wall"),
+        default="cpu",
+        help="cpu: time.process_time (default, as make bench); wall: time.perf_counter",
+    )
+    args = parser.parse_args(argv)
+    timer = time.process_time if args.timer == "cpu" else time.perf_counter
+    started = time.perf_counter()
+    overhead = measure(
+        WORKLOADS,
+        QUICK if args.quick else FULL,
+        timer=timer,
+        progress=lambda message: print(message, file=sys.stderr, flush=True),
+    )
+    print(f"done in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    print(_versions())
+    print(report(overhead))
 
 
 if __name__ == "__main__":
