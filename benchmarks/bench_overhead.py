@@ -20,9 +20,10 @@ workloads), so this script and ``make bench`` measure the very same code:
 **Pairing.** This shared machine's speed drifts by 30-60 % within tens of seconds, so
 peers timed one after the other give ratios that move between runs. Each peer is
 therefore timed *against warpgraph* with the module's ``Driver.pair``: after checking
-both results it calibrates each side to batches of about 25 ms of back-to-back calls,
-then times an odd number of pairs of batches on one event loop in alternating order
-(``A B B A ...``), with the process's existing heap frozen out of the cyclic GC
+both results it calibrates each side to batches of about 25 ms of back-to-back calls
+(10 ms with ``--quick``; one call when a call takes longer), then times an odd number
+of pairs of batches (11-31; 5-9 with ``--quick``) on one event loop in alternating
+order (``A B B A ...``), with the process's existing heap frozen out of the cyclic GC
 (``frozen_heap``), and ``paired_ratio`` summarises them (see
 ``warpgraph/bench/_paired.py``). By default batches are timed in this process's CPU
 time (``time.process_time``, as ``make bench`` does), which other tenants cannot
