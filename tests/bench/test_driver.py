@@ -158,36 +158,3 @@ def test_the_gc_probe_times_one_call_with_the_collector_off_and_turns_it_back_on
     assert all(seen[:-1])
     assert gc.isenabled()
     assert measurement.extras["time_without_gc"] >= 0.0
-
-
-def test_timed_rounds_and_pairs_run_with_the_existing_heap_frozen_then_thawed() -> None:
-    import gc
-
-    frozen: list[int] = []
-
-    async def work() -> None:
-        frozen.append(gc.get_freeze_count())
-
-    assert gc.get_freeze_count() == 0
-    driver = Driver(
-        Budget(seconds=0.001, pair_batch_seconds=1e-9, pair_seconds=0.0, min_pairs=1, max_pairs=1)
-    )
-    try:
-        driver.measure(
-            Prepared(work, lambda result: None), lambda: RecordingBenchmark([1.0] * 5),
-            label="work", min_rounds=5,
-        )  # fmt: skip
-        timed_rounds = frozen[2:]
-        del frozen[:]
-        driver.pair(Prepared(work, lambda result: None), Prepared(work, lambda result: None),
-                    label="pair")  # fmt: skip
-    finally:
-        driver.close()
-
-    # The check and estimate calls see the heap as it is; the timed rounds see it frozen.
-    assert len(timed_rounds) >= 5
-    assert all(count > 0 for count in timed_rounds)
-    # Pairs: two checks and two one-call calibrations per side (unfrozen), then the batches.
-    assert frozen[:6] == [0] * 6
-    assert all(count > 0 for count in frozen[6:])
-    assert gc.get_freeze_count() == 0  # thawed again afterwards

@@ -27,12 +27,11 @@ the same loop, for a ratio that the machine's drift cannot skew (see ``_paired``
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import importlib
 import math
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -166,13 +165,12 @@ class Driver:
         # Asked for only now: a case that failed its check or cannot run never makes
         # pytest-benchmark warn that its fixture went unused.
         benchmark = benchmark_fixture()
-        with frozen_heap():
-            benchmark.pedantic(
-                lambda: loop.run_until_complete(batch()),
-                rounds=rounds,
-                warmup_rounds=0,
-                iterations=1,
-            )
+        benchmark.pedantic(
+            lambda: loop.run_until_complete(batch()),
+            rounds=rounds,
+            warmup_rounds=0,
+            iterations=1,
+        )
         round_times = _round_times(benchmark)
         extras = dict(prepared.extras())
         if gc_probe:
@@ -220,36 +218,13 @@ class Driver:
             loop.run_until_complete(batches[side]())
             return self.timer() - started
 
-        with frozen_heap():
-            timed = alternate(run_batch, pairs)
-        return paired_ratio(timed, (calls[0], calls[1]))
+        return paired_ratio(alternate(run_batch, pairs), (calls[0], calls[1]))
 
     def _time(self, call: Call, calls: int, loop: asyncio.AbstractEventLoop) -> float:
         batch = _batch(call, calls)
         started = self.timer()
         loop.run_until_complete(batch())
         return self.timer() - started
-
-
-@contextlib.contextmanager
-def frozen_heap() -> Iterator[None]:
-    """While timing, leave the objects that already exist out of the cyclic GC's walks.
-
-    A full collection walks every tracked object in the process, and the benchmark
-    process holds pytest, pytest-benchmark, the peers and the report's libraries: a
-    few hundred thousand objects that have nothing to do with the workload but make
-    every full collection during it slower, more so the more of them are loaded
-    (warpgraph's 10,000 concurrent runs took about 20 % longer with LangGraph,
-    SciPy and matplotlib imported than without). ``gc.freeze()`` moves them to the
-    permanent generation, as a fresh worker process would leave them out (pyperf's
-    way); what the workload allocates is collected as usual.
-    """
-    gc.collect()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def _time_without_gc(call: Call, loop: asyncio.AbstractEventLoop) -> float:

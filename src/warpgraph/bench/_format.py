@@ -197,8 +197,7 @@ def _throughput_table(rows: Sequence[Row], results: Sequence[Result], with_verdi
         "Throughput: concurrent runs with three 1-s virtual tools each",
         tuple(columns),
         tuple(cells),
-        "Runs per second (median round, by the report's timer, the benchmark process's own "
-        "heap frozen; the tools' seconds are "
+        "Runs per second (median round, by the report's timer; the tools' seconds are "
         "virtual and cost nothing). 'cyclic GC off': one extra call with gc.disable(), to "
         "show how much of the growth is CPython's collector walking every run in flight. "
         "The virtual makespan must equal the critical path of one run. Memory: tracemalloc "
