@@ -23,8 +23,7 @@ therefore timed *against warpgraph* with the module's ``Driver.pair``: after che
 both results it calibrates each side to batches of about 25 ms of back-to-back calls
 (10 ms with ``--quick``; one call when a call takes longer), then times an odd number
 of pairs of batches (11-31; 5-9 with ``--quick``) on one event loop in alternating
-order (``A B B A ...``), with the process's existing heap frozen out of the cyclic GC
-(``frozen_heap``), and ``paired_ratio`` summarises them (see
+order (``A B B A ...``), and ``paired_ratio`` summarises them (see
 ``warpgraph/bench/_paired.py``). By default batches are timed in this process's CPU
 time (``time.process_time``, as ``make bench`` does), which other tenants cannot
 inflate; ``--timer wall`` uses ``time.perf_counter``.
