@@ -562,6 +562,49 @@ def batch_without_return_exceptions_raises_the_first_error(lib: Lib) -> Any:
     return scale(lib)
 
 
+def late_or_early_failure(lib: Lib) -> Any:
+    """Input 0 fails in the second step with ValueError, input 1 in the first with KeyError."""
+
+    def early(state: Any) -> Any:
+        if state["x"] == 1:
+            raise KeyError("early")
+        return {"log": ["early"]}
+
+    def late(state: Any) -> Any:
+        if state["x"] == 0:
+            raise ValueError("late")
+        return {"log": ["late"]}
+
+    g = lib.StateGraph(Log)
+    g.add_sequence([("early", early), ("late", late)])
+    g.add_edge(lib.START, "early")
+    return g.compile()
+
+
+# LangGraph's sync batch maps the inputs over a thread pool and collects them in input
+# order, so the error raised is the first failing input's, not the first to fail.
+@case(
+    input={"x": 0},
+    batch=[{"x": 0}, {"x": 1}],
+    raises="ValueError",
+    same_message=True,
+    checks=("batch",),
+)
+def sync_batch_raises_the_error_of_the_first_failing_input(lib: Lib) -> Any:
+    return late_or_early_failure(lib)
+
+
+@case(
+    input={"x": 0},
+    batch=[{"x": 0}, {"x": 1}, {"x": 2}],
+    return_exceptions=True,
+    expect=["ValueError", "KeyError", {"x": 2, "log": ["early", "late"]}],
+    checks=("batch", "abatch"),
+)
+def batch_returns_each_inputs_own_error_in_place(lib: Lib) -> Any:
+    return late_or_early_failure(lib)
+
+
 @case(
     input={"x": 0},
     batch=[{"x": 1}, {"x": 2}],

@@ -322,3 +322,51 @@ def state_keys_named_id_or_timestamp_are_compared_like_any_other(lib: Lib) -> An
     )
     g.add_edge(lib.START, "stamp")
     return g.compile()
+
+
+# LangGraph's invoke returns the last `values` chunk of the output keys, and a run
+# that never writes one emits none: the output is None, not {} (nor the reducer
+# defaults of a seeded key such as `log`). One write, even of an empty list, counts.
+
+
+def thinker(lib: Lib, **schemas: Any) -> Any:
+    """The schema graph without its `reply` node: nothing ever writes `answer`."""
+    g = lib.StateGraph(Private, **schemas)
+    g.add_node("think", lambda state: {"scratch": state["question"].upper()})
+    g.add_edge(lib.START, "think")
+    return g.compile()
+
+
+@case(
+    input={"question": "why"},
+    expect=None,
+    also=("ainvoke", "multi", "batch", "abatch"),
+    batch=[{"question": "a"}, {"question": "b"}],
+)
+def a_run_that_writes_no_output_key_returns_none(lib: Lib) -> Any:
+    return thinker(lib, output_schema=Answer)
+
+
+@case(input={"question": "why", "answer": "given"}, expect={"answer": "given"})
+def an_output_key_written_only_by_the_input_is_returned(lib: Lib) -> Any:
+    return thinker(lib, output_schema=Answer)
+
+
+@case(input={}, expect=None, also=("multi", "abatch"), batch=[{}, {"x": 1}])
+def a_run_writing_nothing_returns_none_though_a_reducer_key_has_a_default(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("quiet", lambda state: None)
+    g.add_node("quieter", lambda state: None)
+    g.add_edge(lib.START, "quiet")
+    g.add_edge("quiet", "quieter")
+    return g.compile()
+
+
+@case(input={}, expect={"log": []}, also=("multi", "tasks"))
+def writing_an_empty_list_to_a_reducer_key_counts_as_output(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("quiet", lambda state: None)
+    g.add_node("empty", lambda state: {"log": []})
+    g.add_edge(lib.START, "quiet")
+    g.add_edge("quiet", "empty")
+    return g.compile()

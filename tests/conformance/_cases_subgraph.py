@@ -225,3 +225,20 @@ def custom_writes_inside_a_subgraph_stay_out_of_the_parent_stream(lib: Lib) -> A
     g.add_edge(lib.START, "outer")
     g.add_edge("outer", "sub")
     return g.compile()
+
+
+class Answer(TypedDict):
+    answer: str
+
+
+@case(input={"x": 1}, expect={"x": 1, "log": ["after"]}, also=EVERY_STREAM)
+def a_subgraph_that_writes_no_output_key_updates_nothing(lib: Lib) -> Any:
+    sub = lib.StateGraph(Log, output_schema=Answer)
+    sub.add_node("inner", lambda state: {"x": 7})
+    sub.add_edge(lib.START, "inner")
+    g = lib.StateGraph(Log)
+    g.add_node("sub", sub.compile())
+    g.add_node("after", append("after"))
+    g.add_edge(lib.START, "sub")
+    g.add_edge("sub", "after")
+    return g.compile()

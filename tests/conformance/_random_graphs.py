@@ -1,11 +1,13 @@
-"""Random graphs for the conformance property: a spec, a hypothesis strategy, a builder.
+"""Random graphs for the conformance property: the spec (plain data) and its builder.
 
 A ``GraphSpec`` is plain data (so hypothesis can shrink it and print it): nodes,
 plain edges, waiting edges, conditional edges, entry edges, the input, the config
-(``recursion_limit``, sometimes ``max_concurrency``) and one optional extra stream
-check (``multi``, ``tasks``, ``debug`` or ``custom``: half the nodes write to the
-custom stream) besides output, ``updates`` and ``values``.
-``build(spec)`` turns it into the same graph on either library.
+(``recursion_limit``, sometimes ``max_concurrency``), sometimes an input and an
+output schema, and one optional extra check (``multi``, ``tasks``, ``debug``,
+``custom``: half the nodes write to the custom stream, or ``batch``: the graph run
+on several inputs at once) besides output, ``updates`` and ``values``.
+``build(spec)`` turns it into the same graph on either library; the strategies that
+draw specs are in ``_random_strategies``.
 
 Every node logs ``"<name>@<total>"`` to ``log`` (``operator.add``; sometimes as an
 ``Overwrite``), adds its ``delta`` to ``total`` (``operator.add`` on ints) and may
@@ -17,19 +19,22 @@ names, ``END`` and ``Send``s. Routing functions are deterministic functions of t
 state they see: ``(total + len(log) + v0) % len(outcomes)`` picks an outcome, which
 is a node name, ``END``, a list of names, or ``Send``s (possibly mixed with a name).
 
+A node may be *flaky*: each of its tasks raises ``Flaky`` on its first ``flaky``
+attempts, and the node may carry ``RetryPolicy``s (zero waits, no jitter, so a
+retry costs no time on either library) that do or do not cover ``Flaky`` and
+``NodeFailure``. A node with a policy logs ``"<name>@<total>#<attempt>"``, and its
+custom chunks name the attempt, so the number of attempts is compared too.
+
 Runaway growth is kept out by construction: a ``Send`` may only target a node that
 sends nothing itself (by branch or ``Command``), so parallel tasks never compound;
 loops still happen and end at the recursion limit (``GraphRecursionError`` on both).
 """
 
 import asyncio
-import dataclasses
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, TypedDict
-
-from hypothesis import strategies as st
+from typing import Annotated, Any, TypedDict, get_type_hints
 
 from ._case import Case
 from ._libs import Lib
@@ -38,6 +43,9 @@ from ._nodes import NodeFailure
 END = "__end__"  # stands for the library's END in specs; both libraries spell it so
 #: Keys a node may write its ``total`` to: two shared last-value keys, one custom reducer.
 VALUE_KEYS = ("v0", "v1", "best")
+#: Keys an input or output schema may declare: the state's, and ``note``, which the
+#: state lacks (a channel only the schemas know: it flows from the input to the output).
+SCHEMA_KEYS = ("log", "total", "best", "v0", "v1", "note")
 
 
 def larger(left: int, right: int) -> int:
@@ -50,6 +58,50 @@ class RandomState(TypedDict):
     best: Annotated[int, larger]
     v0: int
     v1: int
+
+
+#: Each schema key's annotation: the state's (reducers included), and ``note``'s.
+_ANNOTATIONS: dict[str, Any] = {**get_type_hints(RandomState, include_extras=True), "note": str}
+#: The same without reducers: a schema may declare a reducer key as a plain type.
+_PLAIN: dict[str, Any] = {**get_type_hints(RandomState), "note": str}
+
+
+class Flaky(Exception):
+    """What a flaky node raises on its first attempts (LangGraph's default retries it)."""
+
+
+def is_flaky(error: Exception) -> bool:
+    """A ``retry_on`` predicate."""
+    return isinstance(error, Flaky)
+
+
+@dataclass(frozen=True)
+class RetrySpec:
+    """A ``RetryPolicy`` that never waits: ``initial_interval=0``, no jitter."""
+
+    max_attempts: int
+    #: "default" (LangGraph's predicate: retries Flaky and NodeFailure), "flaky" (the
+    #: class), "tuple" ((KeyError, Flaky)), "predicate" (is_flaky) or "other" (KeyError)
+    retry_on: str
+
+    def covers(self, error: type[Exception]) -> bool:
+        if self.retry_on == "default":
+            return True  # Flaky and NodeFailure are plain Exceptions, which it retries
+        return error is Flaky and self.retry_on != "other"
+
+    def build(self, lib: Lib) -> Any:
+        retry_on: Any = {"flaky": Flaky, "tuple": (KeyError, Flaky), "predicate": is_flaky}
+        retry_on["other"] = KeyError
+        options: dict[str, Any] = {"max_attempts": self.max_attempts}
+        if self.retry_on != "default":
+            options["retry_on"] = retry_on[self.retry_on]
+        return lib.RetryPolicy(initial_interval=0.0, jitter=False, **options)
+
+
+def attempts_for(policies: tuple[RetrySpec, ...], error: type[Exception]) -> int:
+    """How many attempts a task failing with ``error`` each time gets: the first
+    policy covering it decides; with none, one."""
+    return next((p.max_attempts for p in policies if p.covers(error)), 1)
 
 
 @dataclass(frozen=True)
@@ -69,6 +121,8 @@ class NodeSpec:
     parent_goto: tuple[str, ...] | None = None
     #: the node is this graph, compiled (same state schema), instead of a function
     subgraph: "GraphSpec | None" = None
+    flaky: int = 0  # each task raises Flaky on its first `flaky` attempts
+    retry: tuple[RetrySpec, ...] = ()  # add_node(retry_policy=...): one policy, or a list
 
 
 #: An outcome of a routing function: ("name", n) | ("names", (n, ...)) |
@@ -85,6 +139,25 @@ class BranchSpec:
 
 
 @dataclass(frozen=True)
+class Schemas:
+    """``StateGraph(State, input_schema=..., output_schema=...)``: the keys each
+    declares (None: no such schema), with the state's reducers or as plain types."""
+
+    input_keys: tuple[str, ...] | None
+    output_keys: tuple[str, ...] | None
+    reducers: bool
+
+    def build(self) -> dict[str, Any]:
+        types = _ANNOTATIONS if self.reducers else _PLAIN
+        out: dict[str, Any] = {}
+        schemas = {"input_schema": self.input_keys, "output_schema": self.output_keys}
+        for option, keys in schemas.items():
+            if keys is not None:
+                out[option] = TypedDict(option, {k: types[k] for k in keys})  # type: ignore[misc]
+        return out
+
+
+@dataclass(frozen=True)
 class GraphSpec:
     nodes: tuple[NodeSpec, ...]
     entry: tuple[str, ...]
@@ -95,8 +168,14 @@ class GraphSpec:
     max_concurrency: int | None
     start_total: int
     start_v0: int | None
-    #: one more stream check per example, so every stream mode meets random graphs
+    #: one more check per example, so every stream mode and batch meet random graphs
     extra_check: str | None
+    schemas: Schemas | None = None
+    #: the input also carries ``note`` (a key of no state: kept only by an input schema)
+    start_note: bool = False
+    #: with the ``batch`` check: the start totals of the inputs after the first
+    batch_totals: tuple[int, ...] = ()
+    return_exceptions: bool = True
 
     @property
     def is_async(self) -> bool:
@@ -106,37 +185,64 @@ class GraphSpec:
             or any(n.subgraph.is_async for n in self.nodes if n.subgraph is not None)
         )
 
+    def start(self, total: int) -> dict[str, Any]:
+        start: dict[str, Any] = {"log": [], "total": total}
+        if self.start_v0 is not None:
+            start["v0"] = self.start_v0
+        if self.start_note:
+            start["note"] = "hi"
+        return start
+
     def as_case(self) -> Case:
         checks = ("invoke", "updates", "values")
         config: dict[str, Any] = {"recursion_limit": self.recursion_limit}
         if self.max_concurrency is not None:
             config["max_concurrency"] = self.max_concurrency
-        start: dict[str, Any] = {"log": [], "total": self.start_total}
-        if self.start_v0 is not None:
-            start["v0"] = self.start_v0
+        totals = (self.start_total, *self.batch_totals)
         return Case(
             name="random_graph",
             build=lambda lib: build(self, lib),
-            input=start,
+            input=self.start(self.start_total),
             config=config,
             checks=checks if self.extra_check is None else (*checks, self.extra_check),
+            batch=tuple(self.start(t) for t in totals) if self.extra_check == "batch" else (),
+            return_exceptions=self.return_exceptions,
             async_only=self.is_async,
             same_message=True,
         )
 
 
 def _node(spec: NodeSpec, lib: Lib) -> Callable[[Any], Any]:
+    # Attempts per task: a task is known by its input, a fresh object per task on both
+    # libraries and the same one for each of its attempts (kept alive, so ids stay unique).
+    attempts: dict[int, int] = {}
+    inputs: list[Any] = []
+
+    def attempt_of(state: Any) -> int:
+        if not spec.flaky and not spec.retry:
+            return 1
+        attempt = attempts.get(id(state), 0) + 1
+        if attempt == 1:
+            inputs.append(state)
+        attempts[id(state)] = attempt
+        return attempt
+
     def update(state: Any) -> dict[str, Any] | None:
         # a Send's argument is a partial state, hence .get
         total = state.get("total", 0)
+        attempt = attempt_of(state)
         if spec.custom:
-            lib.get_stream_writer()({"node": spec.name, "total": total})
+            chunk = {"node": spec.name, "total": total}
+            lib.get_stream_writer()(chunk if not spec.retry else {**chunk, "attempt": attempt})
+        if attempt <= spec.flaky:
+            # the same message from every task of the node: each fails on the same attempts
+            raise Flaky(f"{spec.name} failed on attempt {attempt}")
         if spec.fails_at is not None and total % 4 == spec.fails_at:
             # the same message from every task of the node: two may fail in one step
             raise NodeFailure(f"{spec.name} failed")
         if spec.writes == "none":
             return None
-        entry = [f"{spec.name}@{total}"]
+        entry = [f"{spec.name}@{total}" + (f"#{attempt}" if spec.retry else "")]
         out: dict[str, Any] = {"log": entry, "total": spec.delta}
         if spec.writes == "overwrite":
             out["log"] = lib.Overwrite(entry)
@@ -209,10 +315,14 @@ def _path_map(spec: BranchSpec, lib: Lib) -> Any:
 
 def build(spec: GraphSpec, lib: Lib) -> Any:
     """The graph ``spec`` describes, built with ``lib``."""
-    g = lib.StateGraph(RandomState)
+    g = lib.StateGraph(RandomState, **(spec.schemas.build() if spec.schemas else {}))
     for node in spec.nodes:
         runnable = _node(node, lib) if node.subgraph is None else build(node.subgraph, lib)
-        g.add_node(node.name, runnable, defer=node.defer)
+        options: dict[str, Any] = {}
+        if node.retry:
+            policies = [p.build(lib) for p in node.retry]
+            options["retry_policy"] = policies[0] if len(policies) == 1 else policies
+        g.add_node(node.name, runnable, defer=node.defer, **options)
     for name in spec.entry:
         g.add_edge(lib.START, name)
     for source, target in spec.edges:
@@ -223,185 +333,3 @@ def build(spec: GraphSpec, lib: Lib) -> Any:
         source = lib.START if branch.source == "__start__" else branch.source
         g.add_conditional_edges(source, _route(branch, lib), _path_map(branch, lib))
     return g.compile()
-
-
-@st.composite
-def graph_specs(
-    draw: st.DrawFn, max_nodes: int = 6, parent_names: list[str] | None = None
-) -> GraphSpec:
-    """Random ``GraphSpec``s; see the module docstring for what they contain.
-
-    With ``parent_names`` the spec is a subgraph's: its nodes are named ``s0``...,
-    none of them raises, and one may send ``Command.PARENT`` to a parent node.
-    """
-    count = draw(st.integers(1, max_nodes))
-    # half the graphs are all-sync, so the sync API gets its share of examples
-    may_be_async = draw(st.booleans())
-    names = [f"{'n' if parent_names is None else 's'}{i}" for i in range(count)]
-    targets = st.sampled_from([*names, END])
-
-    # which nodes send (by branch or Command) decides which nodes may be sent to
-    senders = set(draw(st.lists(st.sampled_from(["__start__", *names]), max_size=2, unique=True)))
-    send_targets = [n for n in names if n not in senders]
-
-    branches = []
-    branch_sources = draw(st.lists(st.sampled_from(["__start__", *names]), max_size=3, unique=True))
-    for source in sorted(set(branch_sources) | senders):
-        sends = source in senders and bool(send_targets)
-        sendable = send_targets if sends else []
-        branches.append(draw(_branches(source, names, targets, sendable, may_be_async)))
-
-    entry = draw(st.lists(st.sampled_from(names), max_size=2, unique=True))
-    if not entry and not any(b.source == "__start__" for b in branches):
-        entry = [names[0]]
-    nodes = [
-        draw(_nodes(name, _later(names, i), may_be_async, send_targets if name in senders else []))
-        for i, name in enumerate(names)
-    ]
-    if parent_names is None:
-        # at most one source of errors, a raising node or a subgraph (which may hit
-        # the recursion limit, or escalate): with two, which surfaces first is a race
-        failing = draw(st.none() | st.sampled_from(names))
-        if failing is not None:
-            index = names.index(failing)
-            nodes[index] = dataclasses.replace(nodes[index], fails_at=draw(st.integers(0, 3)))
-        else:
-            nodes = draw(_with_subgraph(nodes, send_targets))
-            escalated_to = {n.name for n in nodes if n.subgraph and _escalates(n.subgraph)}
-            # LangGraph 1.2 runs the conditional edges of a subgraph node that got a
-            # Command.PARENT synchronously, so an async router there raises TypeError
-            branches = [
-                dataclasses.replace(b, is_async=False) if b.source in escalated_to else b
-                for b in branches
-            ]
-    else:
-        # one node, never run as several Send tasks at once, may escalate to the parent
-        escalating = draw(
-            st.none() | st.sampled_from([n for n in names if n not in send_targets] or names)
-        )
-        if escalating is not None and escalating not in send_targets:
-            index = names.index(escalating)
-            goto = draw(st.lists(st.sampled_from(parent_names), min_size=1, max_size=2).map(tuple))
-            nodes[index] = dataclasses.replace(nodes[index], parent_goto=goto)
-    # plain edges and Command gotos point forward (or to END), so loops come from
-    # conditional edges, whose state-dependent choice often leaves the loop
-    edges = draw(
-        st.lists(
-            st.integers(0, count - 1).flatmap(
-                lambda i: st.tuples(st.just(names[i]), _later(names, i))
-            ),
-            max_size=count + 1,
-        )
-    )
-    waiting: list[tuple[tuple[str, ...], str]] = []
-    if count > 1:
-        sources = st.lists(st.sampled_from(names), min_size=2, max_size=3, unique=True)
-        waiting = draw(st.lists(st.tuples(sources.map(tuple), st.sampled_from(names)), max_size=2))
-    extra_check = draw(st.none() | st.sampled_from(["multi", "tasks", "debug", "custom"]))
-    max_concurrency = draw(st.none() | st.integers(1, 3))
-    if extra_check == "custom" and max_concurrency == 1:
-        # LangGraph 1.2's sync stream deadlocks on the custom mode at max_concurrency=1
-        max_concurrency = None
-    return GraphSpec(
-        nodes=tuple(nodes),
-        entry=tuple(entry),
-        edges=tuple(dict.fromkeys(edges)),
-        waiting=tuple(waiting),
-        branches=tuple(branches),
-        recursion_limit=draw(st.integers(5, 14)),
-        max_concurrency=max_concurrency,
-        start_total=draw(st.integers(0, 5)),
-        start_v0=draw(st.none() | st.integers(0, 3)),
-        extra_check=extra_check,
-    )
-
-
-@st.composite
-def _with_subgraph(
-    draw: st.DrawFn, nodes: list[NodeSpec], send_targets: list[str]
-) -> list[NodeSpec]:
-    """``nodes``, one of which may be replaced by a compiled subgraph of 1-3 nodes."""
-    if draw(st.integers(0, 2)) != 0:
-        return nodes
-    index = draw(st.integers(0, len(nodes) - 1))
-    parents = [n.name for n in nodes]
-    sub = draw(graph_specs(max_nodes=3, parent_names=parents))
-    if nodes[index].name in send_targets:
-        # several Send tasks of one subgraph escalating at once would race
-        sub = dataclasses.replace(
-            sub, nodes=tuple(dataclasses.replace(n, parent_goto=None) for n in sub.nodes)
-        )
-    nodes[index] = dataclasses.replace(nodes[index], subgraph=sub, goto=None, fails_at=None)
-    return nodes
-
-
-def _escalates(spec: GraphSpec) -> bool:
-    return any(n.parent_goto is not None for n in spec.nodes)
-
-
-def _later(names: list[str], index: int) -> st.SearchStrategy[str]:
-    """A node after ``names[index]``, or END."""
-    return st.sampled_from([*names[index + 1 :], END])
-
-
-@st.composite
-def _nodes(
-    draw: st.DrawFn,
-    name: str,
-    targets: st.SearchStrategy[str],
-    may_be_async: bool,
-    send_targets: list[str],
-) -> NodeSpec:
-    is_async = may_be_async and draw(st.booleans())
-    goto: st.SearchStrategy[Any] = targets
-    if send_targets:
-        sends = st.tuples(st.just("send"), st.sampled_from(send_targets), st.integers(0, 9))
-        goto = targets | sends
-    return NodeSpec(
-        name=name,
-        is_async=is_async,
-        delta=draw(st.integers(0, 3)),
-        value_key=draw(st.none() | st.sampled_from(VALUE_KEYS)),
-        writes=draw(st.sampled_from(["update"] * 6 + ["none", "overwrite"])),
-        goto=draw(st.none() | st.lists(goto, min_size=1, max_size=3).map(tuple)),
-        defer=draw(st.integers(0, 7)) == 0,
-        yields=draw(st.integers(0, 2)) if is_async else 0,
-        fails_at=None,
-        custom=draw(st.booleans()),
-    )
-
-
-@st.composite
-def _branches(
-    draw: st.DrawFn,
-    source: str,
-    names: list[str],
-    targets: st.SearchStrategy[str],
-    send_targets: list[str],
-    may_be_async: bool,
-) -> BranchSpec:
-    name_outcome = targets.map(lambda n: ("name", n))
-    names_outcome = st.lists(st.sampled_from(names), min_size=1, max_size=3, unique=True).map(
-        lambda ns: ("names", tuple(ns))
-    )
-    outcome = name_outcome | names_outcome
-    if send_targets:
-        sends = st.lists(
-            st.tuples(st.sampled_from(send_targets), st.integers(0, 9)), min_size=0, max_size=3
-        )
-        extra = st.none() | st.sampled_from(names)
-        outcome = outcome | st.tuples(st.just("sends"), sends.map(tuple), extra)
-    outcomes = tuple(draw(st.lists(outcome, min_size=1, max_size=3)))
-    only_names = all(o[0] == "name" for o in outcomes)
-    no_sends = all(o[0] != "sends" for o in outcomes)
-    path_maps: list[str | None] = [None]
-    if no_sends:
-        path_maps.append("list")
-    if only_names:
-        path_maps.append("dict")
-    return BranchSpec(
-        source=source,
-        outcomes=outcomes,
-        path_map=draw(st.sampled_from(path_maps)),
-        is_async=may_be_async and draw(st.integers(0, 3)) == 0,
-    )

@@ -11,7 +11,8 @@ Settings come from a hypothesis profile chosen by ``WARPGRAPH_CONFORMANCE_PROFIL
   shrinking: shrinking a failure can take minutes, so CI reports the example as found;
 * ``shrink``: the same examples, and a failure is shrunk to a minimal graph: run this
   to debug a CI failure;
-* ``deep``: 2000 random examples with the database on, for hunting by hand.
+* ``deep``: 2000 random examples with the database on, for hunting by hand (the
+  test's timeout is lifted: they take minutes).
 """
 
 import os
@@ -20,10 +21,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, note, settings
 
 from ._libs import LANGGRAPH_UNAWAITED
-from ._random_graphs import GraphSpec, graph_specs
+from ._random_graphs import GraphSpec
+from ._random_strategies import graph_specs
 from ._runner import mismatches
-
-pytestmark = pytest.mark.filterwarnings(LANGGRAPH_UNAWAITED)
 
 CI = settings(
     max_examples=200,
@@ -43,6 +43,11 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 PROFILE = "conformance-" + os.environ.get("WARPGRAPH_CONFORMANCE_PROFILE", "ci")
+
+pytestmark = [pytest.mark.filterwarnings(LANGGRAPH_UNAWAITED)]
+if PROFILE == "conformance-deep":
+    # 2000 examples take two minutes or more on a shared machine: past pytest-timeout's 120 s
+    pytestmark.append(pytest.mark.timeout(0))
 
 
 @settings(settings.get_profile(PROFILE))

@@ -499,3 +499,45 @@ async def test_when_several_tasks_fail_every_error_is_retrieved_and_the_first_ra
     assert caught.value.__notes__[0].startswith("During task with name 'a'")
     gc.collect()
     assert reports == []  # no "Task exception was never retrieved"
+
+
+def quiet_then(last: Callable[..., Any]) -> StateGraph[Log]:
+    """Two async nodes (the direct path when nobody streams): one writes nothing."""
+
+    async def quiet(state: Log) -> None:
+        return None
+
+    g = StateGraph(Log)
+    g.add_node("quiet", quiet)
+    g.add_node("last", last)
+    g.add_edge(START, "quiet")
+    g.add_edge("quiet", "last")
+    return g
+
+
+async def test_a_run_that_writes_no_output_key_returns_none_as_langgraphs_does() -> None:
+    async def also_quiet(state: Log) -> None:
+        return None
+
+    app = quiet_then(also_quiet).compile()
+    assert await app.ainvoke({}) is None  # not {"log": []}: the seeded default is no write
+    assert app.invoke({}) is None
+    assert [c async for c in app.astream({}, stream_mode="values")] == []
+    assert await app.ainvoke({"x": 1}) == {"x": 1, "log": []}  # the input wrote x
+
+
+async def test_a_nodes_write_to_a_seeded_key_counts_as_output_even_if_empty() -> None:
+    async def empty(state: Log) -> dict[str, Any]:
+        return {"log": []}
+
+    assert await quiet_then(empty).compile().ainvoke({}) == {"log": []}
+
+
+async def test_an_output_schema_none_of_whose_keys_is_written_gives_none() -> None:
+    class Answer(TypedDict):
+        answer: str
+
+    g = StateGraph(Log, output_schema=Answer)
+    g.add_node("a", append("a"))
+    g.add_edge(START, "a")
+    assert await g.compile().ainvoke({"x": 1}) is None

@@ -106,7 +106,7 @@ class CompiledGraph:
         pace: Pace | None = None,
         inline_sync: bool | None = None,
         subgraph_stream: SubgraphStream | None = None,
-    ) -> dict[str, Any]:
+    ) -> dict[str, Any] | None:
         parent = run_scope.get()
         run, scope, work = self._prepare(
             data, config, context, modes, sink, pace, inline_sync, subgraph_stream, parent
@@ -142,7 +142,7 @@ class CompiledGraph:
         inline_sync: bool | None,
         subgraph_stream: SubgraphStream | None,
         parent: RunScope | None,
-    ) -> tuple[Run, RunScope, Coroutine[Any, Any, dict[str, Any]]]:
+    ) -> tuple[Run, RunScope, Coroutine[Any, Any, dict[str, Any] | None]]:
         """A run, the scope its nodes see, and the coroutine that executes it."""
         if self.defaults is not None:
             config = _merge_configs(self.defaults, config)
@@ -186,7 +186,7 @@ class CompiledGraph:
             work = run_guarded(run, work, *timeouts)
         return run, scope, work
 
-    async def _observed(self, run: Run, observer: Observer, data: Any) -> dict[str, Any]:
+    async def _observed(self, run: Run, observer: Observer, data: Any) -> dict[str, Any] | None:
         loop = asyncio.get_running_loop()
         task = ev.current_task()
         observer.emit(
@@ -207,8 +207,11 @@ class CompiledGraph:
 
     async def ainvoke(
         self, input: Any, config: dict[str, Any] | None = None, *, context: Any = None
-    ) -> dict[str, Any]:
-        """Run the graph on ``input`` and return the final state (its output keys)."""
+    ) -> dict[str, Any] | None:
+        """Run the graph on ``input`` and return the final state (its output keys).
+
+        None when the run wrote no output key, as in LangGraph.
+        """
         return await self._arun(input, config, context)
 
     async def astream(
@@ -377,7 +380,7 @@ class CompiledGraph:
 
     def invoke(
         self, input: Any, config: dict[str, Any] | None = None, *, context: Any = None
-    ) -> dict[str, Any]:
+    ) -> dict[str, Any] | None:
         """Sync ``ainvoke``; sync nodes are called inline, async nodes awaited."""
         return run_sync(lambda: self._arun(input, config, context, inline_sync=True))
 
@@ -403,12 +406,20 @@ class CompiledGraph:
         return_exceptions: bool = False,
         context: Any = None,
     ) -> list[Any]:
-        """Sync ``abatch``; sync nodes run in worker threads so the runs overlap."""
-        return run_sync(
-            lambda: self.abatch(
-                inputs, config, return_exceptions=return_exceptions, context=context
-            )
+        """Sync ``abatch``; sync nodes run in worker threads so the runs overlap.
+
+        Without ``return_exceptions``, every run still finishes and the error raised is
+        that of the first failing *input*, as LangGraph's thread-pool batch does (its
+        ``abatch``, like ours, raises whichever error comes first in time).
+        """
+        results = run_sync(
+            lambda: self.abatch(inputs, config, return_exceptions=True, context=context)
         )
+        if not return_exceptions:
+            for result in results:
+                if isinstance(result, Exception):
+                    raise result
+        return results
 
     # -- as a node of another graph ------------------------------------------------------
 
@@ -416,7 +427,7 @@ class CompiledGraph:
         """The node function that runs this graph inside a parent graph's task."""
         label = node or self.name
 
-        async def run_subgraph(state: Any, *, config: dict[str, Any]) -> dict[str, Any]:
+        async def run_subgraph(state: Any, *, config: dict[str, Any]) -> dict[str, Any] | None:
             scope = run_scope.get()
             context = scope.runtime.context if scope is not None else None
             sub_config = {k: v for k, v in config.items() if k != "callbacks"}

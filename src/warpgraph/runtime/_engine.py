@@ -54,6 +54,7 @@ class Run:
         "program",
         "sink",
         "trail",
+        "unwritten",
         "values",
     )
 
@@ -79,6 +80,7 @@ class Run:
         self.sink = sink
         initial = program.initial_values
         self.values: dict[str, Any] = {k: make() for k, make in initial.items()} if initial else {}
+        self.unwritten = False  # see _start
         limit = config.get("max_concurrency")
         self.caller = TaskCaller(
             program,
@@ -92,20 +94,26 @@ class Run:
             semaphore=asyncio.Semaphore(limit) if limit else None,
         )
 
-    def output(self) -> dict[str, Any]:
-        """The output keys that have a value, in schema order."""
+    def output(self) -> dict[str, Any] | None:
+        """The output keys that have a value, in schema order; None if none has one.
+
+        As in LangGraph, a run that never wrote an output key returns None, not ``{}``.
+        (A key seeded with its reducer's initial value has one without a write: such a
+        run is told apart by ``unwritten``, see ``_start``.)
+        """
         values = self.values
-        return {k: values[k] for k in self.program.output_keys if k in values}
+        return {k: values[k] for k in self.program.output_keys if k in values} or None
 
     def snapshot(self) -> dict[str, Any]:
         """A ``values`` stream chunk: every channel that has a value (not only outputs)."""
         values = self.values
         return {k: values[k] for k in self.program.channels if k in values}  # schema order
 
-    async def execute(self, data: Any) -> dict[str, Any]:
+    async def execute(self, data: Any) -> dict[str, Any] | None:
         """Run to completion from input ``data``; return the final output."""
         program = self.program
         triggered, sends = await self._start(data)
+        unwritten = self.unwritten
         pace = self.pace
         if pace is not None:
             await pace()
@@ -120,6 +128,9 @@ class Run:
         plain = sink is None and caller.observer is None
         # ... and, with no max_concurrency to take, may run a step's tasks directly too.
         direct = plain and caller.semaphore is None
+        # A run watching for its first output write (see _start) runs a single node the
+        # general way, which reports the keys it wrote (a direct step reports them too).
+        plain = plain and not unwritten
         limit = self.limit
         step = 0
         queued: NodeSpec | None = None  # the next step's only task, known without planning
@@ -147,7 +158,7 @@ class Run:
             if step > limit:
                 raise self._too_many_steps(step)
             if not pull and not pushes:
-                return self.output()
+                return None if unwritten else self.output()
             if pushes or len(pull) > 1:
                 nodes, args = self._tasks(step, pull, pushes, inputs)
                 if direct and all(node.direct for node in nodes):
@@ -186,6 +197,8 @@ class Run:
                     node, step, writes, gotos, new_sends, barrier_seen
                 )
             caller.finish_step(step)
+            if unwritten and not updated.isdisjoint(program.output_keys):
+                unwritten = False
             if emit_values and updated and not updated.isdisjoint(program.state_keys):
                 held.append(("values", self.snapshot()))
 
@@ -252,6 +265,12 @@ class Run:
             apply_update(program, self.values, given)
             if self.sink is not None and "values" in self.modes:
                 self.sink("values", self.snapshot())
+        # A run that writes no output key returns None (LangGraph returns the last values
+        # chunk of its output keys, and there is none). When an output key is seeded with
+        # an initial value and the input wrote no output key, presence cannot tell, so the
+        # run watches every step's writes for one (execute).
+        if program.seeded_output and given.keys().isdisjoint(program.output_keys):
+            self.unwritten = True
         start = program.start
         if not start.branches:
             return set(start.edges), ()

@@ -134,9 +134,13 @@ class Program:
     defers: bool = field(init=False, default=False)
     # The reducer of each reducer key (a key absent here is last-value): one lookup per write.
     reducers: dict[str, Reducer] = field(init=False, default_factory=dict)
+    # Whether an output key has an initial value: then a run that may end with no output
+    # key written (the run returns None, as in LangGraph) must watch its writes for one.
+    seeded_output: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         self.reducers = {k: c.reducer for k, c in self.channels.items() if c.reducer is not None}
+        self.seeded_output = any(k in self.initial_values for k in self.output_keys)
         for node in self.nodes.values():
             node.direct = (
                 node.is_async
