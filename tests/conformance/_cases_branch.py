@@ -345,3 +345,59 @@ def a_node_may_return_a_list_of_commands(lib: Lib) -> Any:
     g.add_node("b", append("b"))
     g.add_edge(lib.START, "many")
     return g.compile()
+
+
+# What a router sees. LangGraph hands a router its node's output with the state, read
+# through the node's input schema, over it: at START the node's output is the raw
+# input, so a conditional entry point sees input keys that no schema keeps.
+
+
+class OnlyLog(TypedDict):
+    log: Annotated[list[str], operator.add]
+
+
+def entry_router(lib: Lib) -> Any:
+    """Routes on `x` and `hint`, neither of which the input schema keeps."""
+    g = lib.StateGraph(Log, input_schema=OnlyLog)
+    g.add_node("a", append("a"))
+    g.add_node("b", append("b"))
+    g.add_conditional_edges(lib.START, lambda s: "b" if s.get("x") == 5 and "hint" in s else "a")
+    return g.compile()
+
+
+@case(input={"x": 5, "hint": "?", "log": []}, expect={"log": ["b"]}, also=EVERY_STREAM)
+def a_conditional_entry_point_sees_input_keys_no_schema_keeps(lib: Lib) -> Any:
+    return entry_router(lib)
+
+
+class OnlyX(TypedDict):
+    x: int
+
+
+@case(input={"x": 5, "log": ["dropped"]}, expect={"x": 5, "log": ["b"]})
+def the_state_shadows_the_input_keys_an_entry_router_sees(lib: Lib) -> Any:
+    # the input schema drops `log`: the router sees the state's (empty) log, not the input's
+    g = lib.StateGraph(Log, input_schema=OnlyX)
+    g.add_node("a", append("a"))
+    g.add_node("b", append("b"))
+    g.add_conditional_edges(lib.START, lambda s: "b" if s["log"] == [] else "a")
+    return g.compile()
+
+
+class Secret(TypedDict):
+    secret: int
+    x: int
+
+
+@case(input={"x": 1}, expect={"x": 6, "log": ["p", "b"]}, also=EVERY_STREAM)
+def a_router_sees_the_state_through_its_nodes_input_schema(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("p", lambda s: {"secret": 5, "log": ["p"]}, input_schema=Secret)
+    g.add_node("q", lambda s: {"x": s["secret"] + 1}, input_schema=Secret)
+    g.add_node("a", append("a"))
+    g.add_node("b", append("b"))
+    g.add_edge(lib.START, "p")
+    g.add_edge("p", "q")
+    # q's input schema has no `log`: its router sees exactly secret and x
+    g.add_conditional_edges("q", lambda s: "b" if sorted(s) == ["secret", "x"] else "a")
+    return g.compile()

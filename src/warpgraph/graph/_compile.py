@@ -53,6 +53,7 @@ def compile_graph(builder: StateGraph[Any], name: str) -> CompiledGraph:
         START,
         _never_called,
         False,
+        make_input=state.make_input,  # what START's routers see: the state schema's view
         edges=wiring.successors(START),
         branches=wiring.branches(START),
     )

@@ -434,16 +434,24 @@ class TaskCaller:
         return gotos, sends
 
     async def branch_targets(
-        self, node: NodeSpec, writes: Sequence[tuple[str, Any]]
+        self, node: NodeSpec, writes: Sequence[tuple[str, Any]], raw: Any = None
     ) -> tuple[list[str], list[Send]]:
-        """Evaluate ``node``'s conditional edges on the state plus this task's writes."""
+        """Evaluate ``node``'s conditional edges on the state plus this task's writes.
+
+        As in LangGraph, a router sees what its node reads: the state through the node's
+        input schema (START's is the state schema). A dict ``raw`` (the run's input, for
+        START) shows through under it: LangGraph passes a node's output to its routers
+        and lets keys the schema lacks through, so START's routers see every input key.
+        """
         if not node.branches:
             return [], []
         view = self.values
         if writes:
             view = dict(view)
             apply_writes(self.program.channels, view, ((node.name, writes),), 0)
-        state = self.program.make_state(view)
+        state = node.make_input(view)
+        if raw is not None and type(state) is dict and isinstance(raw, dict):
+            state = {**raw, **state}
         gotos: list[str] = []
         sends: list[Send] = []
         for branch in node.branches:

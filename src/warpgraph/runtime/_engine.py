@@ -274,7 +274,7 @@ class Run:
         start = program.start
         if not start.branches:
             return set(start.edges), ()
-        gotos, sends = await self.caller.branch_targets(start, ())
+        gotos, sends = await self.caller.branch_targets(start, (), data)
         return route(program, ((start, gotos, sends),), {})
 
     def _tasks(
