@@ -401,3 +401,47 @@ def a_router_sees_the_state_through_its_nodes_input_schema(lib: Lib) -> Any:
     # q's input schema has no `log`: its router sees exactly secret and x
     g.add_conditional_edges("q", lambda s: "b" if sorted(s) == ["secret", "x"] else "a")
     return g.compile()
+
+
+@case(input={"x": 1}, expect={"x": 1, "log": ["p", "q", "b"]}, also=EVERY_STREAM)
+def a_router_also_sees_what_its_node_returned_but_does_not_read(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("p", lambda s: {"secret": 5, "log": ["p"]}, input_schema=Secret)
+    g.add_node("q", lambda s: {"log": ["q"]}, input_schema=Secret)
+    g.add_node("a", append("a"))
+    g.add_node("b", append("b"))
+    g.add_edge(lib.START, "p")
+    g.add_edge("p", "q")
+    # q does not read `log`: its router sees q's own write, not the state's ["p", "q"]
+    g.add_conditional_edges("q", lambda s: "b" if s["log"] == ["q"] else "a")
+    return g.compile()
+
+
+def to_b_if_secret(state: Secret) -> str:
+    """A router annotated with a schema: LangGraph reads the state through that one."""
+    return "b" if sorted(state) == ["secret", "x"] else "a"
+
+
+def to_b_if_only_state_keys(state: Log) -> str:
+    """Annotated with the state schema: no input key shows through, even at START."""
+    return "b" if "hint" not in state and state["log"] == [] else "a"
+
+
+@case(input={"x": 1}, expect={"x": 1, "log": ["p", "b"]}, also=EVERY_STREAM)
+def a_router_annotated_with_a_schema_sees_the_state_through_it(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("p", lambda s: {"secret": 5, "log": ["p"]})
+    g.add_node("a", append("a"))
+    g.add_node("b", append("b"))
+    g.add_edge(lib.START, "p")
+    g.add_conditional_edges("p", to_b_if_secret)
+    return g.compile()
+
+
+@case(input={"x": 5, "hint": "?"}, expect={"x": 5, "log": ["b"]})
+def an_entry_router_annotated_with_the_state_sees_no_other_input_key(lib: Lib) -> Any:
+    g = lib.StateGraph(Log)
+    g.add_node("a", append("a"))
+    g.add_node("b", append("b"))
+    g.add_conditional_edges(lib.START, to_b_if_only_state_keys)
+    return g.compile()

@@ -36,6 +36,8 @@ def compile_graph(builder: StateGraph[Any], name: str) -> CompiledGraph:
     outputs = read_schema(builder.output_schema) if builder.output_schema else state
     inspector = Inspector(state)
     others = inspector.read_nodes(builder)
+    if builder.branches:
+        others += inspector.read_branches(builder)
     if inputs is state and outputs is state and not others:
         merged = _merge_channels([state])  # the usual graph: everything reads the state
     else:
@@ -222,8 +224,10 @@ class _Wiring:
         if group is None:
             return ()
         branches = []
+        inspector = self._inspector
         for b in group:
-            is_async, kwargs = self._inspector.call(b.path)
+            is_async, kwargs = inspector.call(b.path)
+            schema = inspector.branch_schema(b.path)
             branches.append(
                 Branch(
                     source=b.source,
@@ -232,6 +236,7 @@ class _Wiring:
                     is_async=is_async,
                     path_map=b.path_map,
                     wants_config="config" in kwargs,
+                    make_input=None if schema is None else inspector.make_input(schema),
                 )
             )
         return tuple(branches)

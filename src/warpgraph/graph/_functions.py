@@ -52,6 +52,7 @@ class Inspector:
         self._calls: dict[int, tuple[bool, tuple[str, ...]]] = {}
         self._params: dict[int, Mapping[str, inspect.Parameter] | None] = {}
         self._schemas: dict[int, SchemaInfo] = {}
+        self._branch_schemas: dict[int, SchemaInfo | None] = {}
         self._inputs: dict[int, Callable[[dict[str, Any]], Any]] = {}
         self.plain_facts: dict[int, PlainFacts] = {}
         self.all_keys: frozenset[str] = frozenset()  # every channel, set once they are merged
@@ -126,6 +127,36 @@ class Inspector:
                 found = dict  # the node sees every key: a plain copy is the fastest filter
             self._inputs[key] = found
         return found
+
+    def branch_schema(self, path: Any) -> SchemaInfo | None:
+        """The schema a router's first parameter is annotated with, or None.
+
+        LangGraph reads the state through that schema for the router (the state schema
+        included), where an unannotated router sees what its node reads.
+        """
+        key = id(path)
+        if key not in self._branch_schemas:
+            self._branch_schemas[key] = self._router_schema(path)
+        return self._branch_schemas[key]
+
+    def read_branches(self, builder: StateGraph[Any]) -> list[SchemaInfo]:
+        """The schemas routers name, other than the state's: their keys are channels too."""
+        found = (self.branch_schema(branch.path) for branch in builder.branches)
+        return [schema for schema in found if schema is not None and schema is not self._state]
+
+    def _router_schema(self, path: Any) -> SchemaInfo | None:
+        if _plain_code(path) is not None and not path.__annotations__:
+            return None  # nothing to read: the common lambda or plain router
+        try:
+            target = path if inspect.isroutine(path) else type(path).__call__
+            hints = typing.get_type_hints(target)
+        except (TypeError, ValueError, NameError):
+            return None
+        params = self._parameters(path)
+        if not hints or not params:
+            return None
+        hint = hints.get(next(iter(params)))
+        return read_schema(hint) if is_schema(hint) else None
 
     def _parameters(self, action: Any) -> Mapping[str, inspect.Parameter] | None:
         """``action``'s parameters as ``inspect`` reads them, or None when it cannot."""

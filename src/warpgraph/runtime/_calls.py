@@ -144,7 +144,9 @@ class TaskCaller:
                 result = await self._attempt(node, arg, step, send_index)
             writes, gotos, sends = self.read(node, result)
             if node.branches:
-                more_gotos, more_sends = await self.branch_targets(node, writes)
+                # A node that reads every key needs no pass-through (see branch_targets).
+                raw = result if node.make_input is not dict else None
+                more_gotos, more_sends = await self.branch_targets(node, writes, raw)
                 gotos = [*gotos, *more_gotos]
                 sends = [*sends, *more_sends]
         except BaseException as exc:
@@ -439,9 +441,10 @@ class TaskCaller:
         """Evaluate ``node``'s conditional edges on the state plus this task's writes.
 
         As in LangGraph, a router sees what its node reads: the state through the node's
-        input schema (START's is the state schema). A dict ``raw`` (the run's input, for
-        START) shows through under it: LangGraph passes a node's output to its routers
-        and lets keys the schema lacks through, so START's routers see every input key.
+        input schema (START's is the state schema), over a dict ``raw``: the node's
+        output (START's is the run's input). So a router sees keys its node returned
+        but does not read, and START's routers see input keys no schema keeps. A router
+        whose first parameter names a schema sees the state through that one alone.
         """
         if not node.branches:
             return [], []
@@ -449,16 +452,22 @@ class TaskCaller:
         if writes:
             view = dict(view)
             apply_writes(self.program.channels, view, ((node.name, writes),), 0)
-        state = node.make_input(view)
-        if raw is not None and type(state) is dict and isinstance(raw, dict):
-            state = {**raw, **state}
+        state = None  # what the node reads, built for the first router that wants it
         gotos: list[str] = []
         sends: list[Send] = []
         for branch in node.branches:
-            if branch.wants_config:
-                result = branch.path(state, config=self.config)
+            if branch.make_input is not None:  # the router names its own schema: no raw
+                arg = branch.make_input(view)
             else:
-                result = branch.path(state)
+                if state is None:
+                    state = node.make_input(view)
+                    if raw is not None and type(state) is dict and isinstance(raw, dict):
+                        state = {**raw, **state}
+                arg = state
+            if branch.wants_config:
+                result = branch.path(arg, config=self.config)
+            else:
+                result = branch.path(arg)
             if branch.is_async:
                 result = await result
             items = list(result) if isinstance(result, (list, tuple)) else [result]

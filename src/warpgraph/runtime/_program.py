@@ -56,6 +56,9 @@ class Branch:
     is_async: bool
     path_map: dict[Hashable, str] | None
     wants_config: bool = False
+    # The view of the state the router reads when its first parameter names a schema
+    # (LangGraph reads through it); None: the router sees what its node reads.
+    make_input: Callable[[dict[str, Any]], Any] | None = None
 
 
 @dataclass(frozen=True, slots=True, eq=False)
