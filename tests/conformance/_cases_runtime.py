@@ -472,6 +472,43 @@ def retry_on_may_be_a_predicate(lib: Lib) -> Any:
     return flaky_in_turn(lib, policy)
 
 
+def flaky_router(lib: Lib, failures: int) -> Any:
+    """A node whose router fails ``failures`` times; the node logs each of its runs."""
+    runs, routes = [0], [0]
+
+    def node(state: Any) -> Any:
+        runs[0] += 1
+        return {"log": [f"node#{runs[0]}"]}
+
+    def route(state: Any) -> Any:
+        routes[0] += 1
+        if routes[0] <= failures:
+            raise ConnectionError(f"route {routes[0]} failed")
+        return "after"
+
+    g = lib.StateGraph(Log)
+    retry = lib.RetryPolicy(initial_interval=0.0, jitter=False, max_attempts=2)
+    g.add_node("node", node, retry_policy=retry)
+    g.add_node("after", append("after"))
+    g.add_edge(lib.START, "node")
+    g.add_conditional_edges("node", route)
+    return g.compile()
+
+
+# LangGraph runs a node's conditional edges inside its task: a router that raises fails
+# the attempt, and the retry runs the node again (its first update is discarded).
+@case(input={"x": 0}, expect={"x": 0, "log": ["node#2", "after"]}, also=("tasks", "debug"))
+def a_retry_policy_reruns_its_node_when_the_router_raises(lib: Lib) -> Any:
+    return flaky_router(lib, 1)
+
+
+# (Not the `tasks` stream: LangGraph's failed task result shows the node's update,
+# warpgraph's is empty; see docs/differences.md.)
+@case(input={"x": 0}, raises="ConnectionError", same_message=True, also=("multi",))
+def a_router_failing_on_every_attempt_fails_the_run(lib: Lib) -> Any:
+    return flaky_router(lib, 2)
+
+
 @case(input=5, raises="InvalidUpdateError")
 def an_input_that_is_not_a_dict_is_rejected(lib: Lib) -> Any:
     return chain(lib, 1)

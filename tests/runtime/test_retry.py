@@ -8,7 +8,7 @@ from typing import Any, TypedDict
 
 import pytest
 
-from warpgraph import START, NodeTimeoutError, RetryPolicy, StateGraph
+from warpgraph import END, START, NodeTimeoutError, RetryPolicy, StateGraph
 from warpgraph.runtime import default_retry_on
 from warpgraph.testing import Trace, VirtualClock
 
@@ -140,3 +140,29 @@ async def test_the_first_policy_that_covers_the_error_decides(vclock: VirtualClo
     ]
     await flaky([ConnectionError()], retry_policy=policies).ainvoke({})
     assert vclock.now() == 2.0
+
+
+@pytest.mark.virtual_time
+async def test_a_router_that_raises_fails_the_attempt_and_the_node_runs_again(
+    vclock: VirtualClock, graph_trace: Trace
+) -> None:
+    runs: list[int] = []
+    errors: list[Exception] = [ConnectionError("router down")]
+
+    async def node(state: State) -> dict[str, Any]:
+        runs.append(len(runs) + 1)
+        return {"x": runs[-1]}
+
+    def route(state: State) -> str:
+        if errors:
+            raise errors.pop(0)
+        return END
+
+    builder = StateGraph(State)
+    retry = RetryPolicy(initial_interval=0.25, jitter=False)
+    builder.add_node("node", node, retry_policy=retry)
+    builder.add_edge(START, "node")
+    builder.add_conditional_edges("node", route)
+    assert await builder.compile().ainvoke({}) == {"x": 2}  # the first update is dropped
+    assert vclock.now() == 0.25
+    assert [s.attempt for s in graph_trace.spans("node")] == [1, 2]

@@ -134,21 +134,19 @@ class TaskCaller:
         """
         try:
             if node.limiter is not None:  # per-node max_concurrency (controls, issue 6)
-                result = await run_limited(self, node, arg, task_id, send_index, step)
+                outcome = await run_limited(self, node, arg, task_id, send_index, step)
             elif self.semaphore is not None:
                 async with self.semaphore:
-                    result = await self._call(node, arg, task_id, send_index, step)
+                    outcome = await self._call(node, arg, task_id, send_index, step)
             elif node.retry or self.observer is not None:
-                result = await self._call(node, arg, task_id, send_index, step)
+                outcome = await self._call(node, arg, task_id, send_index, step)
             else:  # nothing to retry or report: one coroutine frame less
                 result = await self._attempt(node, arg, step, send_index)
-            writes, gotos, sends = self.read(node, result)
-            if node.branches:
-                # A node that reads every key needs no pass-through (see branch_targets).
-                raw = result if node.make_input is not dict else None
-                more_gotos, more_sends = await self.branch_targets(node, writes, raw)
-                gotos = [*gotos, *more_gotos]
-                sends = [*sends, *more_sends]
+                if node.branches:
+                    outcome = await self.routed(node, result)
+                else:
+                    outcome = self.read(node, result)
+            writes, gotos, sends = outcome
         except BaseException as exc:
             if gate is not None:
                 gate.fail()
@@ -191,11 +189,16 @@ class TaskCaller:
 
     async def _call(
         self, node: NodeSpec, arg: Any, task_id: str, send_index: int | None, step: int
-    ) -> Any:
-        """Call the node, retrying per its policies and reporting each attempt."""
+    ) -> Outcome:
+        """Call the node and its routers, retrying per its policies, reporting each attempt.
+
+        As in LangGraph, the routers run inside the task: one that raises fails the
+        attempt, and a retry runs the node again.
+        """
         observer = self.observer
         if not node.retry and observer is None:
-            return await self._attempt(node, arg, step, send_index)
+            result = await self._attempt(node, arg, step, send_index)
+            return await self.routed(node, result) if node.branches else self.read(node, result)
         span = Span(observer, task_id, node.name, step, send_index) if observer else None
         failures = 0
         rng: random.Random | None = None
@@ -204,6 +207,10 @@ class TaskCaller:
             tokens = span.start(attempt) if span is not None else None
             try:
                 result = await self._attempt(node, arg, step, send_index)
+                if node.branches:
+                    outcome = await self.routed(node, result)
+                else:
+                    outcome = self.read(node, result)
             except Exception as exc:
                 if span is not None:
                     span.finish(attempt, tokens, "error", exc)
@@ -221,7 +228,15 @@ class TaskCaller:
                 raise
             if span is not None:
                 span.finish(attempt, tokens, "ok", None)
-            return result
+            return outcome
+
+    async def routed(self, node: NodeSpec, result: Any) -> Outcome:
+        """A branching node's outcome: its writes, gotos and Sends, its routers' added."""
+        writes, gotos, sends = self.read(node, result)
+        # A node that reads every key needs no pass-through (see branch_targets).
+        raw = result if node.make_input is not dict else None
+        more_gotos, more_sends = await self.branch_targets(node, writes, raw)
+        return writes, [*gotos, *more_gotos], [*sends, *more_sends]
 
     async def _attempt(
         self, node: NodeSpec, arg: Any, step: int = 0, send_index: int | None = None
