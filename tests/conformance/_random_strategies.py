@@ -35,7 +35,7 @@ from ._random_graphs import (
     attempts_for,
 )
 
-EXTRA_CHECKS = ["multi", "tasks", "debug", "custom", "batch", "abatch"]
+EXTRA_CHECKS = ["multi", "tasks", "debug", "custom", "batch"]
 
 
 @st.composite
@@ -126,40 +126,33 @@ def graph_specs(
         start_total=draw(st.integers(0, 5)),
         start_v0=draw(st.none() | st.integers(0, 3)),
         extra_check=extra_check,
-        schemas=draw(st.none() | _schemas()),
+        schemas=draw(st.none() | _SCHEMAS),
         start_note=draw(st.booleans()),
     )
-    if extra_check in {"batch", "abatch"}:
-        # first-error-wins is input order in sync batch, a race in abatch (both libraries)
-        ordered = extra_check == "batch" and not spec.is_async
+    if extra_check == "batch":
+        # an async graph runs `batch` as `abatch` anyway; a sync one may take either
+        sync = not spec.is_async and draw(st.booleans())
         spec = dataclasses.replace(
             spec,
-            extra_check="batch" if ordered else "abatch",
+            extra_check="batch" if sync else "abatch",
             batch_totals=tuple(draw(st.lists(st.integers(0, 5), min_size=1, max_size=2))),
-            return_exceptions=not ordered or draw(st.booleans()),
+            # first-error-wins is input order in sync batch, a race in abatch (both libraries)
+            return_exceptions=not sync or draw(st.booleans()),
         )
     return spec
 
 
-@st.composite
-def _schemas(draw: st.DrawFn) -> Schemas:
-    keys = st.lists(st.sampled_from(SCHEMA_KEYS), max_size=3, unique=True).map(tuple)
-    return Schemas(
-        input_keys=draw(st.none() | keys),
-        output_keys=draw(st.none() | keys),
-        reducers=draw(st.booleans()),
-    )
+_KEYS = st.none() | st.lists(st.sampled_from(SCHEMA_KEYS), max_size=3, unique=True).map(tuple)
+#: input and output schemas: each absent, or declaring 0-3 keys
+_SCHEMAS = st.builds(Schemas, _KEYS, _KEYS, st.booleans())
 
 
 @st.composite
 def _failing(draw: st.DrawFn, node: NodeSpec) -> NodeSpec:
     """``node`` as the graph's one failing node: ``NodeFailure`` for some totals, and
-    ``Flaky`` on as many attempts as drawn, even beyond what its policies allow."""
-    return dataclasses.replace(
-        node,
-        fails_at=draw(st.none() | st.integers(0, 3)) if node.flaky else draw(st.integers(0, 3)),
-        flaky=draw(st.integers(node.flaky, 3)),
-    )
+    sometimes ``Flaky`` on more attempts, even beyond what its policies allow."""
+    flaky = draw(st.integers(node.flaky, 3)) if draw(_QUARTER) else node.flaky
+    return dataclasses.replace(node, fails_at=draw(st.integers(0, 3)), flaky=flaky)
 
 
 @st.composite
@@ -192,16 +185,29 @@ def _later(names: list[str], index: int) -> st.SearchStrategy[str]:
     return st.sampled_from([*names[index + 1 :], END])
 
 
+# Strategies every node draws from, built once: building one per draw costs more
+# (hypothesis validates each new strategy) than drawing from it.
 _RETRY_ON = ["default", "flaky", "tuple", "predicate", "other"]
+_POLICIES = st.lists(
+    st.builds(RetrySpec, st.integers(1, 3), st.sampled_from(_RETRY_ON)), max_size=2
+).map(tuple)
+_FLAKY = st.integers(0, 2)
+_DELTA = st.integers(0, 3)
+_VALUE_KEY = st.none() | st.sampled_from(VALUE_KEYS)
+_WRITES = st.sampled_from(["update"] * 6 + ["none", "overwrite"])
+_EIGHTH = st.integers(0, 7).map(lambda n: n == 0)
+_QUARTER = st.integers(0, 3).map(lambda n: n == 0)
+_YIELDS = st.integers(0, 2)
 
 
 @st.composite
 def _retry(draw: st.DrawFn) -> tuple[tuple[RetrySpec, ...], int]:
-    """Retry policies (none, one or two) and a ``flaky`` count they always outlast."""
-    policy = st.builds(RetrySpec, st.integers(1, 3), st.sampled_from(_RETRY_ON))
-    policies = tuple(draw(st.lists(policy, max_size=2)))
-    allowed = attempts_for(policies, Flaky)
-    return policies, draw(st.integers(0, allowed - 1))
+    """Retry policies (none, one or two) and a ``flaky`` count they always outlast.
+
+    A quarter of the nodes draw policies: most graphs then have one node or two with
+    some, and retries do not make every example slow."""
+    policies: tuple[RetrySpec, ...] = draw(_POLICIES) if draw(_QUARTER) else ()
+    return policies, draw(_FLAKY) % attempts_for(policies, Flaky)
 
 
 @st.composite
@@ -221,12 +227,12 @@ def _nodes(
     return NodeSpec(
         name=name,
         is_async=is_async,
-        delta=draw(st.integers(0, 3)),
-        value_key=draw(st.none() | st.sampled_from(VALUE_KEYS)),
-        writes=draw(st.sampled_from(["update"] * 6 + ["none", "overwrite"])),
+        delta=draw(_DELTA),
+        value_key=draw(_VALUE_KEY),
+        writes=draw(_WRITES),
         goto=draw(st.none() | st.lists(goto, min_size=1, max_size=3).map(tuple)),
-        defer=draw(st.integers(0, 7)) == 0,
-        yields=draw(st.integers(0, 2)) if is_async else 0,
+        defer=draw(_EIGHTH),
+        yields=draw(_YIELDS) if is_async else 0,
         fails_at=None,
         custom=draw(st.booleans()),
         flaky=flaky,
