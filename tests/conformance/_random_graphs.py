@@ -19,6 +19,9 @@ names, ``END`` and ``Send``s. Routing functions are deterministic functions of t
 state they see: ``(total + len(log) + v0) % len(outcomes)`` picks an outcome, which
 is a node name, ``END``, a list of names, or ``Send``s (possibly mixed with a name).
 
+A node may read the state through its own input schema (``reads``): it and its
+routers then see only those keys, the routers also the keys the node returned.
+
 A node may be *flaky*: each of its tasks raises ``Flaky`` on its first ``flaky``
 attempts, and the node may carry ``RetryPolicy``s (zero waits, no jitter, so a
 retry costs no time on either library) that do or do not cover ``Flaky`` and
@@ -123,6 +126,8 @@ class NodeSpec:
     subgraph: "GraphSpec | None" = None
     flaky: int = 0  # each task raises Flaky on its first `flaky` attempts
     retry: tuple[RetrySpec, ...] = ()  # add_node(retry_policy=...): one policy, or a list
+    #: add_node(input_schema=...) declaring these keys: what the node and its routers read
+    reads: tuple[str, ...] | None = None
 
 
 #: An outcome of a routing function: ("name", n) | ("names", (n, ...)) |
@@ -319,6 +324,9 @@ def build(spec: GraphSpec, lib: Lib) -> Any:
     for node in spec.nodes:
         runnable = _node(node, lib) if node.subgraph is None else build(node.subgraph, lib)
         options: dict[str, Any] = {}
+        if node.reads is not None:
+            fields = {k: _PLAIN[k] for k in node.reads}
+            options["input_schema"] = TypedDict("Reads", fields)  # type: ignore[misc]
         if node.retry:
             policies = [p.build(lib) for p in node.retry]
             options["retry_policy"] = policies[0] if len(policies) == 1 else policies

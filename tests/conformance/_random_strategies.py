@@ -171,7 +171,7 @@ def _with_subgraph(
             sub, nodes=tuple(dataclasses.replace(n, parent_goto=None) for n in sub.nodes)
         )
     nodes[index] = dataclasses.replace(
-        nodes[index], subgraph=sub, goto=None, fails_at=None, flaky=0
+        nodes[index], subgraph=sub, goto=None, fails_at=None, flaky=0, reads=None
     )
     return nodes
 
@@ -197,6 +197,7 @@ _VALUE_KEY = st.none() | st.sampled_from(VALUE_KEYS)
 _WRITES = st.sampled_from(["update"] * 6 + ["none", "overwrite"])
 _EIGHTH = st.integers(0, 7).map(lambda n: n == 0)
 _QUARTER = st.integers(0, 3).map(lambda n: n == 0)
+_READS = st.lists(st.sampled_from(SCHEMA_KEYS), max_size=3, unique=True).map(tuple)
 _YIELDS = st.integers(0, 2)
 
 
@@ -224,6 +225,7 @@ def _nodes(
         sends = st.tuples(st.just("send"), st.sampled_from(send_targets), st.integers(0, 9))
         goto = targets | sends
     retry, flaky = draw(_retry())
+    reads = draw(_READS) if draw(_EIGHTH) else None
     return NodeSpec(
         name=name,
         is_async=is_async,
@@ -237,6 +239,7 @@ def _nodes(
         custom=draw(st.booleans()),
         flaky=flaky,
         retry=retry,
+        reads=reads,
     )
 
 
