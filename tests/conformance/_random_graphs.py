@@ -16,8 +16,9 @@ keys, so two nodes writing the same one in a step raise ``InvalidUpdateError`` o
 both sides; a few nodes return ``None``, and one may raise ``NodeFailure`` for
 some values of ``total``. A node may wrap its update in ``Command(goto=...)``, with
 names, ``END`` and ``Send``s. Routing functions are deterministic functions of the
-state they see: ``(total + len(log) + v0) % len(outcomes)`` picks an outcome, which
-is a node name, ``END``, a list of names, or ``Send``s (possibly mixed with a name).
+state they see: ``(total + len(log) + v0) % len(outcomes)`` (a ``log`` that is no
+list counts as 7) picks an outcome, which is a node name, ``END``, a list of names,
+or ``Send``s (possibly mixed with a name).
 
 A node may read the state through its own input schema (``reads``): it and its
 routers then see only those keys, the routers also the keys the node returned.
@@ -292,7 +293,12 @@ def _route(spec: BranchSpec, lib: Lib) -> Any:
         return sends if outcome[2] is None else [outcome[2], *sends]
 
     def route(state: Any) -> Any:
-        seen = state.get("total", 0) + len(state.get("log", [])) + state.get("v0", 0)
+        # A router of a node with its own input schema sees the node's update for keys
+        # that schema lacks: `log` may then be an Overwrite (counted as 7, not len()-ed,
+        # so the router never raises: a failed task's result differs, docs/differences.md)
+        log = state.get("log", [])
+        size = len(log) if isinstance(log, list) else 7
+        seen = state.get("total", 0) + size + state.get("v0", 0)
         index = seen % len(spec.outcomes)
         return resolve(spec.outcomes[index], index)
 
