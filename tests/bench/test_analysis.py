@@ -48,8 +48,17 @@ def test_targets_read_the_numbers_that_decide_them(results: list[Result]) -> Non
         ("missed", "lowest: 3.0× (compile 10)"),
         ("met", "highest: 1.50× (fanout 10)"),
         ("met", "1.0 s vs 1.0 s"),
-        ("met", "median 0.50 s (0.25 s with the cyclic GC off)"),
+        ("met", "median 0.50 s (0.25 s with the cyclic GC off; the asyncio floor 0.20 s)"),
     ]
+
+
+def test_the_throughput_target_reads_without_a_floor_or_a_gc_probe_too() -> None:
+    extras = {"virtual_makespan": 1.0, "critical_path": 1.0, "makespan_is_critical_path": True}
+    results = [make_result("throughput", "warpgraph", 10000, 2.5, rounds=5, extras=extras)]
+
+    target = analyse(results).targets[-1]
+
+    assert (target.status, target.measured) == ("missed", "median 2.50 s")
 
 
 def test_the_langgraph_target_names_the_worst_workload() -> None:

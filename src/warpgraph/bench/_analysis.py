@@ -311,14 +311,10 @@ def _interval(row: Row, numerator: str, denominator: str, spec: str) -> str:
 
 
 def _throughput_targets(results: Sequence[Result]) -> list[Target]:
-    ours = next(
-        (
-            r
-            for r in results
-            if r.workload == "throughput" and r.peer == "warpgraph" and r.size == THROUGHPUT_RUNS
-        ),
-        None,
-    )
+    at_size = {
+        r.peer: r for r in results if r.workload == "throughput" and r.size == THROUGHPUT_RUNS
+    }
+    ours = at_size.get("warpgraph")
     makespan_goal = f"{THROUGHPUT_RUNS:,} concurrent runs: virtual makespan == critical path"
     time_goal = f"{THROUGHPUT_RUNS:,} concurrent runs in ≤ {THROUGHPUT_SECONDS:g} s"
     if ours is None:
@@ -331,16 +327,23 @@ def _throughput_targets(results: Sequence[Result]) -> list[Target]:
             f"{makespan} s vs {critical} s",
             bool(ours.extras.get("makespan_is_critical_path")),
         ),
-        Target(time_goal, _time_measured(ours), ours.median <= THROUGHPUT_SECONDS),
+        Target(
+            time_goal,
+            _time_measured(ours, at_size.get("asyncio")),
+            ours.median <= THROUGHPUT_SECONDS,
+        ),
     ]
 
 
-def _time_measured(result: Result) -> str:
-    text = f"median {result.median:.2f} s"
+def _time_measured(result: Result, floor: Result | None) -> str:
+    """The median, and what puts it in context: the collector's share, the floor's time."""
+    context = []
     without_gc = result.extras.get("time_without_gc")
     if without_gc is not None:
-        text += f" ({without_gc:.2f} s with the cyclic GC off)"
-    return text
+        context.append(f"{without_gc:.2f} s with the cyclic GC off")
+    if floor is not None:  # the same runs written by hand, in the same process
+        context.append(f"the asyncio floor {floor.median:.2f} s")
+    return f"median {result.median:.2f} s" + (f" ({'; '.join(context)})" if context else "")
 
 
 def _apply_rules(analysis: Analysis, results: Sequence[Result], rules: list[FailRule]) -> None:
