@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from warpgraph.runtime._compiled import DEFAULT_RECURSION_LIMIT, CompiledGraph
+from warpgraph.runtime._compiled import CompiledGraph
+from warpgraph.runtime._config import DEFAULT_RECURSION_LIMIT
 from warpgraph.runtime._context import Runtime, StreamWriter, get_runtime, get_stream_writer
 from warpgraph.runtime._events import (
     CallFinished,

@@ -2,10 +2,10 @@
 
 A *task* is one execution of a node in a step: a node task reads the state, a
 ``Send`` task reads the ``Send``'s argument. ``TaskCaller`` runs a task and turns
-what the node returned into writes plus routing (``Command.goto``, and the
-node's conditional edges evaluated on the state *with this task's own writes*
-applied, as LangGraph's branches see it). Retries, run events and stream chunks
-are only paid for when the run asked for them.
+what the node returned into writes plus routing (``Command.goto``, read by
+``_outcome``, and the node's conditional edges evaluated on the state *with this
+task's own writes* applied, as LangGraph's branches see it). Retries, run events
+and stream chunks are only paid for when the run asked for them.
 """
 
 from __future__ import annotations
@@ -16,26 +16,23 @@ import functools
 import inspect
 import random
 import uuid
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from warpgraph.errors import InvalidUpdateError, ParentCommand, WarpgraphError
+from warpgraph.errors import ParentCommand, WarpgraphError
 from warpgraph.runtime import _events as ev
 from warpgraph.runtime._apply import apply_writes
 from warpgraph.runtime._context import Runtime
 from warpgraph.runtime._gate import Gate
 from warpgraph.runtime._limits import run_limited
 from warpgraph.runtime._observer import Observer, Span, now
-from warpgraph.runtime._program import Branch, NodeSpec, Program
+from warpgraph.runtime._outcome import Outcome, read_result, targets
+from warpgraph.runtime._program import NodeSpec, Program
 from warpgraph.runtime._retry import retry_delay, should_retry
-from warpgraph.runtime._types import END, Command, Send
+from warpgraph.runtime._types import Command, Send
 
 __all__ = ["Observer", "TaskCaller", "name_task"]
-
-_NO_SENDS: tuple[Send, ...] = ()
-_NO_GOTOS: tuple[str, ...] = ()
-Outcome = tuple[Sequence[tuple[str, Any]], Sequence[str], Sequence[Send]]
 
 
 class TaskCaller:
@@ -145,7 +142,7 @@ class TaskCaller:
                 if node.branches:
                     outcome = await self.routed(node, result)
                 else:
-                    outcome = self.read(node, result)
+                    outcome = read_result(self.program, node, result)
             writes, gotos, sends = outcome
         except BaseException as exc:
             if gate is not None:
@@ -198,7 +195,11 @@ class TaskCaller:
         observer = self.observer
         if not node.retry and observer is None:
             result = await self._attempt(node, arg, step, send_index)
-            return await self.routed(node, result) if node.branches else self.read(node, result)
+            return (
+                await self.routed(node, result)
+                if node.branches
+                else read_result(self.program, node, result)
+            )
         span = Span(observer, task_id, node.name, step, send_index) if observer else None
         failures = 0
         rng: random.Random | None = None
@@ -210,7 +211,7 @@ class TaskCaller:
                 if node.branches:
                     outcome = await self.routed(node, result)
                 else:
-                    outcome = self.read(node, result)
+                    outcome = read_result(self.program, node, result)
             except Exception as exc:
                 if span is not None:
                     span.finish(attempt, tokens, "error", exc)
@@ -232,7 +233,7 @@ class TaskCaller:
 
     async def routed(self, node: NodeSpec, result: Any) -> Outcome:
         """A branching node's outcome: its writes, gotos and Sends, its routers' added."""
-        writes, gotos, sends = self.read(node, result)
+        writes, gotos, sends = read_result(self.program, node, result)
         # A node that reads every key needs no pass-through (see branch_targets).
         raw = result if node.make_input is not dict else None
         more_gotos, more_sends = await self.branch_targets(node, writes, raw)
@@ -315,141 +316,6 @@ class TaskCaller:
         }
         return {**config, "metadata": metadata}
 
-    # -- reading results -----------------------------------------------------------------
-
-    def read(self, node: NodeSpec, result: Any) -> Outcome:
-        """Turn what a node returned into (writes, goto targets, Sends)."""
-        if node.is_subgraph and type(result) is dict:
-            # A subgraph's output: keep the keys this graph shares with it.
-            channels = self.program.channels
-            result = {k: v for k, v in result.items() if k in channels}
-        if type(result) is dict:
-            return self._checked(node, result), _NO_GOTOS, _NO_SENDS
-        if result is None:
-            return (), _NO_GOTOS, _NO_SENDS
-        if isinstance(result, Command):
-            return self._command(node, result)
-        if isinstance(result, Send):  # as LangGraph: a returned Send is a goto
-            return (), _NO_GOTOS, self._targets(node.name, "Node", [result], None)[1]
-        if isinstance(result, (list, tuple)) and any(isinstance(c, Command) for c in result):
-            return self._mixed(node, result)
-        if isinstance(result, dict):
-            return self._checked(node, result), _NO_GOTOS, _NO_SENDS
-        converted = self.program.read_update(result)
-        if converted is None:
-            raise InvalidUpdateError(
-                f"Node '{node.name}' returned {result!r} ({type(result).__name__}); "
-                "a node must return a dict of state updates, a Command, or None"
-            )
-        return self._checked(node, converted), _NO_GOTOS, _NO_SENDS
-
-    def _mixed(self, node: NodeSpec, items: Sequence[Any]) -> Outcome:
-        """A list holding Commands: each Command and each dict counts, in order.
-
-        Anything else in the list (a Send, None) is ignored, as LangGraph ignores it.
-        """
-        writes: list[tuple[str, Any]] = []
-        gotos: list[str] = []
-        sends: list[Send] = []
-        for item in items:
-            if isinstance(item, Command):
-                w, g, s = self._command(node, item)
-                writes += w
-                gotos += g
-                sends += s
-            elif isinstance(item, dict):
-                writes += self._checked(node, item)
-        return writes, gotos, sends
-
-    def _checked(self, node: NodeSpec, update: dict[str, Any]) -> list[tuple[str, Any]]:
-        channels = self.program.channels
-        if not channels.keys() >= update.keys():
-            unknown = next(k for k in update if k not in channels)
-            raise InvalidUpdateError(
-                f"Node '{node.name}' wrote unknown state key '{unknown}'; known keys: "
-                f"{sorted(channels)}. Add '{unknown}' to the state schema or drop it "
-                "from the update"
-            )
-        return list(update.items())
-
-    def _command(self, node: NodeSpec, command: Command) -> Outcome:
-        if command.graph == Command.PARENT:
-            raise ParentCommand(Command(update=command.update, goto=command.goto))
-        if command.graph is not None:
-            raise InvalidUpdateError(
-                f"Node '{node.name}' returned Command(graph={command.graph!r}); only "
-                "graph=None (this graph) and graph=Command.PARENT are supported"
-            )
-        update = command.update
-        if update is None:
-            writes: list[tuple[str, Any]] = []
-        elif isinstance(update, dict):
-            writes = self._checked(node, update)
-        elif isinstance(update, (list, tuple)):
-            writes = self._checked_pairs(node, update)
-        else:
-            converted = self.program.read_update(update)
-            if converted is None:
-                raise InvalidUpdateError(
-                    f"Node '{node.name}' returned Command(update={update!r}); the update "
-                    "must be a dict, a list of (key, value) pairs, or None"
-                )
-            writes = self._checked(node, converted)
-        goto = command.goto
-        targets = [goto] if isinstance(goto, (str, Send)) else list(goto)
-        gotos, sends = self._targets(node.name, "Command.goto", targets, None)
-        return writes, gotos, sends
-
-    def _checked_pairs(self, node: NodeSpec, pairs: Sequence[Any]) -> list[tuple[str, Any]]:
-        writes = [(k, v) for k, v in pairs]
-        self._checked(node, dict(writes))
-        return writes
-
-    def _targets(
-        self,
-        source: str,
-        what: str,
-        items: Sequence[Any],
-        branch: Branch | None,
-    ) -> tuple[list[str], list[Send]]:
-        """Validate goto/branch results: names become node triggers, Sends become tasks."""
-        nodes = self.program.nodes
-        gotos: list[str] = []
-        sends: list[Send] = []
-        for item in items:
-            if isinstance(item, Send):
-                if item.node not in nodes:
-                    raise InvalidUpdateError(
-                        f"{what} of '{source}' sent Send to unknown node '{item.node}'; "
-                        f"known nodes: {sorted(nodes)}"
-                    )
-                sends.append(item)
-                continue
-            target = item
-            mapped = branch is not None and branch.path_map is not None
-            if not isinstance(item, str) and not (mapped and isinstance(item, Hashable)):
-                raise InvalidUpdateError(
-                    f"{what} of '{source}' returned {item!r} ({type(item).__name__}); "
-                    "return a node name, END, a Send, or a list of them"
-                )
-            if branch is not None and branch.path_map is not None:
-                if item not in branch.path_map:
-                    raise InvalidUpdateError(
-                        f"{what} of '{source}' returned {item!r}, which is not in its "
-                        f"path_map {list(branch.path_map)}; return one of those keys or "
-                        "add it to the path_map"
-                    )
-                target = branch.path_map[item]
-            if target == END:
-                continue
-            if target not in nodes:
-                raise InvalidUpdateError(
-                    f"{what} of '{source}' returned unknown node {target!r}; "
-                    f"known nodes: {sorted(nodes)} (or END)"
-                )
-            gotos.append(target)
-        return gotos, sends
-
     async def branch_targets(
         self, node: NodeSpec, writes: Sequence[tuple[str, Any]], raw: Any = None
     ) -> tuple[list[str], list[Send]]:
@@ -486,7 +352,9 @@ class TaskCaller:
             if branch.is_async:
                 result = await result
             items = list(result) if isinstance(result, (list, tuple)) else [result]
-            g, s = self._targets(node.name, f"Conditional edge '{branch.name}'", items, branch)
+            g, s = targets(
+                self.program, node.name, f"Conditional edge '{branch.name}'", items, branch
+            )
             gotos += g
             sends += s
         return gotos, sends

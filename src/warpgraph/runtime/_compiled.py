@@ -15,7 +15,6 @@ import contextlib
 import copy
 import dataclasses
 import threading
-import typing
 import uuid
 from collections.abc import (
     AsyncGenerator,
@@ -38,6 +37,13 @@ from warpgraph.runtime import _events as ev
 from warpgraph.runtime._backpressure import stream_buffer
 from warpgraph.runtime._batch import amap
 from warpgraph.runtime._calls import Observer
+from warpgraph.runtime._config import (
+    batch_configs,
+    coerce_context,
+    merge_configs,
+    prepare_config,
+    subscribers_from,
+)
 from warpgraph.runtime._context import (
     RunScope,
     Runtime,
@@ -48,7 +54,7 @@ from warpgraph.runtime._context import (
 )
 from warpgraph.runtime._engine import Pace, Run, Sink
 from warpgraph.runtime._program import Program
-from warpgraph.runtime._supervise import annotate_stop, check_controls
+from warpgraph.runtime._supervise import annotate_stop
 from warpgraph.runtime._sync import iterate_sync, run_sync
 from warpgraph.runtime._timeouts import run_guarded, run_timeouts
 
@@ -56,10 +62,8 @@ if TYPE_CHECKING:
     from warpgraph.graph._builder import StateGraph
     from warpgraph.graph._draw import DrawableGraph
 
-__all__ = ["DEFAULT_RECURSION_LIMIT", "STREAM_MODES", "CompiledGraph"]
+__all__ = ["STREAM_MODES", "CompiledGraph"]
 
-DEFAULT_RECURSION_LIMIT = 10007  # LangGraph 1.2's default (verified by running it)
-BATCH_RECURSION_LIMIT = 25  # ... except under batch/abatch (also verified)
 STREAM_MODES = frozenset({"values", "updates", "tasks", "debug", "custom"})
 _NO_MODES: frozenset[str] = frozenset()
 _DONE = object()
@@ -90,7 +94,7 @@ class CompiledGraph:
         ``configurable`` dicts are merged.
         """
         bound = copy.copy(self)
-        bound.defaults = _merge_configs(self.defaults, {**(config or {}), **kwargs})
+        bound.defaults = merge_configs(self.defaults, {**(config or {}), **kwargs})
         return bound
 
     # -- the one engine entry point ------------------------------------------------------
@@ -145,8 +149,8 @@ class CompiledGraph:
     ) -> tuple[Run, RunScope, Coroutine[Any, Any, dict[str, Any] | None]]:
         """A run, the scope its nodes see, and the coroutine that executes it."""
         if self.defaults is not None:
-            config = _merge_configs(self.defaults, config)
-        cfg = _prepare_config(config)
+            config = merge_configs(self.defaults, config)
+        cfg = prepare_config(config)
         if inline_sync is None:
             inline_sync = parent.inline_sync if parent is not None else False
         writer: StreamWriter = _discard
@@ -155,7 +159,7 @@ class CompiledGraph:
             # subgraphs=True, a subgraph's custom chunks are not streamed by its parent.
             writer = _custom_writer(sink)
         if type(context) is dict and self.program.context_schema is not None:
-            context = _coerce_context(self.program.context_schema, context)
+            context = coerce_context(self.program.context_schema, context)
         if context is None and writer is _discard and subgraph_stream is None:
             runtime, scope = _PLAIN_RUNTIME, _PLAIN_SCOPES[inline_sync]  # frozen: shared
         else:
@@ -164,7 +168,7 @@ class CompiledGraph:
         callbacks = cfg.get("callbacks")
         subscribers = ev.active_subscribers()
         if callbacks:
-            subscribers += _subscribers_from(callbacks)
+            subscribers += subscribers_from(callbacks)
         observer = Observer(subscribers) if subscribers else None
         run = Run(
             self.program,
@@ -307,7 +311,7 @@ class CompiledGraph:
 
         ``max_concurrency`` in the config caps how many runs are in flight at once.
         """
-        configs = _batch_configs(config, len(inputs))
+        configs = batch_configs(config, len(inputs))
         limit = configs[0].get("max_concurrency") if configs else None
         gate = asyncio.Semaphore(limit) if limit else None
 
@@ -365,7 +369,7 @@ class CompiledGraph:
                 "abatch_as_completed() takes one config dict for all inputs; for one config "
                 "per input use abatch(inputs, [config, ...])"
             )
-        cfg = _batch_configs(config, len(inputs))[0] if inputs else dict(config or {})
+        cfg = batch_configs(config, len(inputs))[0] if inputs else dict(config or {})
         return amap(
             self,
             inputs,
@@ -454,53 +458,6 @@ class CompiledGraph:
         return DrawableGraph.from_builder(self.builder)
 
 
-def _prepare_config(config: dict[str, Any] | None) -> dict[str, Any]:
-    cfg = dict(config) if config else {}
-    limit = cfg.setdefault("recursion_limit", DEFAULT_RECURSION_LIMIT)
-    if type(limit) is not int or limit < 1:
-        raise ValueError(
-            f"config['recursion_limit'] must be a positive int, got {limit!r}; "
-            f"LangGraph's default is {DEFAULT_RECURSION_LIMIT}"
-        )
-    concurrency = cfg.get("max_concurrency")
-    if concurrency is not None and (type(concurrency) is not int or concurrency < 1):
-        raise ValueError(
-            f"config['max_concurrency'] must be a positive int or None, got {concurrency!r}"
-        )
-    if "configurable" not in cfg:
-        cfg["configurable"] = {}
-    # Misplaced limits, malformed timeouts (controls, issue 6). A config holding only the
-    # two defaults set above has nothing to check: skip the call on the hot path.
-    if config and (len(cfg) > 2 or cfg["configurable"]):
-        check_controls(cfg)
-    return cfg
-
-
-def _merge_configs(base: dict[str, Any] | None, override: dict[str, Any] | None) -> dict[str, Any]:
-    merged = {**(base or {}), **(override or {})}
-    if base and override and "configurable" in base and "configurable" in override:
-        merged["configurable"] = {**base["configurable"], **override["configurable"]}
-    return merged
-
-
-def _coerce_context(schema: Any, context: dict[str, Any]) -> Any:
-    """A dict passed as ``context=`` becomes the graph's context schema, as in LangGraph."""
-    if typing.is_typeddict(schema) or not isinstance(schema, type):
-        return context
-    return schema(**context)
-
-
-def _subscribers_from(callbacks: Any) -> tuple[ev.Subscriber, ...]:
-    items = list(callbacks) if isinstance(callbacks, (list, tuple)) else [callbacks]
-    for item in items:
-        if not callable(item):
-            raise TypeError(
-                f"config['callbacks'] takes warpgraph event subscribers (callables taking "
-                f"one event), got {item!r}"
-            )
-    return tuple(items)
-
-
 def _custom_writer(sink: Sink) -> Any:
     def write(chunk: Any) -> None:
         sink("custom", chunk)
@@ -521,22 +478,3 @@ def _parse_modes(
             f"Unknown stream_mode {unknown[0]!r}; supported modes: {sorted(STREAM_MODES)}"
         )
     return modes, single
-
-
-def _batch_configs(
-    config: dict[str, Any] | Sequence[dict[str, Any]] | None, count: int
-) -> list[dict[str, Any]]:
-    if config is None or isinstance(config, dict):
-        configs = [dict(config or {}) for _ in range(count)]
-    else:
-        configs = [dict(c) for c in config]
-        if len(configs) != count:
-            raise ValueError(
-                f"batch got {count} inputs but {len(configs)} configs; pass one config per "
-                "input or a single config for all"
-            )
-    for cfg in configs:
-        # LangGraph's batch goes through langchain-core's config defaults, whose
-        # recursion_limit is 25, not the 10007 invoke and stream use.
-        cfg.setdefault("recursion_limit", BATCH_RECURSION_LIMIT)
-    return configs

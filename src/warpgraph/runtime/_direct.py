@@ -26,8 +26,9 @@ import asyncio
 from collections.abc import Coroutine, Sequence
 from typing import Any
 
-from warpgraph.runtime._calls import Outcome, TaskCaller
+from warpgraph.runtime._calls import TaskCaller
 from warpgraph.runtime._gate import Gate, start_task
+from warpgraph.runtime._outcome import Outcome, read_result
 from warpgraph.runtime._program import NodeSpec
 
 __all__ = ["run_direct"]
@@ -52,7 +53,7 @@ async def _task(step: _Step, node: NodeSpec, arg: Any) -> Outcome:
             result = step.caller.recover(node, error)
             if result is None:
                 raise
-        return step.caller.read(node, result)
+        return read_result(step.caller.program, node, result)
     except BaseException:
         step.fail()
         raise

@@ -22,10 +22,11 @@ from typing import Any
 
 from warpgraph.errors import EmptyInputError, GraphRecursionError
 from warpgraph.runtime._apply import apply_update, apply_writes, plan_step, route
-from warpgraph.runtime._calls import Observer, Outcome, TaskCaller
+from warpgraph.runtime._calls import Observer, TaskCaller
 from warpgraph.runtime._context import Runtime
 from warpgraph.runtime._direct import run_direct
 from warpgraph.runtime._gate import Gate, start_task
+from warpgraph.runtime._outcome import Outcome, read_result
 from warpgraph.runtime._program import NodeSpec, Program
 from warpgraph.runtime._types import Send
 
@@ -190,7 +191,7 @@ class Run:
                         else:
                             triggered, sends = set(node.edges), ()
                         continue
-                    writes, gotos, new_sends = caller.read(node, result)
+                    writes, gotos, new_sends = read_result(program, node, result)
                 else:
                     writes, gotos, new_sends = await self._run_single(node, step, inputs, held)
                 updated, triggered, sends = self._settle(
