@@ -71,7 +71,10 @@ class Budget:
     # but never fewer than min_pairs pairs; pair counts are odd (see _paired).
     pair_batch_seconds: float = 0.025
     pair_seconds: float = 2.0
-    min_pairs: int = 11
+    # At least 15: a case whose batch is one slow call (LangGraph at 1,000 nodes) gets
+    # no more than the minimum, and with 11 pairs one disturbed pair was enough to
+    # stretch the median's bootstrap interval to 7-50x.
+    min_pairs: int = 15
     max_pairs: int = 21
 
     def plan(self, call_seconds: float, min_rounds: int) -> tuple[int, int]:
