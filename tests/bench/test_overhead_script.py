@@ -9,29 +9,20 @@ ratios, the per-node overheads and the table's cells are known exactly.
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
-from pathlib import Path
 from types import ModuleType
 
 import pytest
+from bench_scripts import load_script
 
 from warpgraph.bench import Budget, PeerUnavailable, Prepared
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_overhead.py"
 TINY = Budget(pair_batch_seconds=0.0005, pair_seconds=0.001, min_pairs=3, max_pairs=3)
 
 
 @pytest.fixture(scope="module")
 def script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_overhead", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while decorating
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench_overhead")
 
 
 def test_a_tiny_run_of_chain_3_gives_one_row_of_positive_finite_paired_ratios(

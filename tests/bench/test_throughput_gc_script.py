@@ -8,26 +8,18 @@ against what the workload must allocate, not against any time.
 from __future__ import annotations
 
 import gc
-import importlib.util
-from pathlib import Path
 from types import ModuleType
 
 import pytest
+from bench_scripts import load_script
 
 from warpgraph.bench._throughput import _one_run
 from warpgraph.testing import VirtualTimeLoop
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "throughput_gc.py"
-
 
 @pytest.fixture(scope="module")
 def script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("throughput_gc", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("throughput_gc")
 
 
 def test_a_round_reports_its_collections_and_the_time_spent_in_them(script: ModuleType) -> None:
