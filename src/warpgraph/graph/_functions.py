@@ -147,16 +147,20 @@ class Inspector:
     def _router_schema(self, path: Any) -> SchemaInfo | None:
         if _plain_code(path) is not None and not path.__annotations__:
             return None  # nothing to read: the common lambda or plain router
+        hint = self._first_hint(path)
+        return read_schema(hint) if is_schema(hint) else None
+
+    def _first_hint(self, action: Any) -> Any:
+        """The type hint of ``action``'s first parameter; None if it has none we can read."""
         try:
-            target = path if inspect.isroutine(path) else type(path).__call__
+            target = action if inspect.isroutine(action) else type(action).__call__
             hints = typing.get_type_hints(target)
         except (TypeError, ValueError, NameError):
             return None
-        params = self._parameters(path)
+        params = self._parameters(action)
         if not hints or not params:
             return None
-        hint = hints.get(next(iter(params)))
-        return read_schema(hint) if is_schema(hint) else None
+        return hints.get(next(iter(params)))
 
     def _parameters(self, action: Any) -> Mapping[str, inspect.Parameter] | None:
         """``action``'s parameters as ``inspect`` reads them, or None when it cannot."""
@@ -179,19 +183,10 @@ class Inspector:
 
     def _hinted_schema(self, action: Any) -> SchemaInfo:
         """The schema ``typing.get_type_hints`` names for ``action``'s first parameter."""
-        state = self._state
-        try:
-            target = action if inspect.isroutine(action) else type(action).__call__
-            hints = typing.get_type_hints(target)
-        except (TypeError, ValueError, NameError):
-            return state
-        params = self._parameters(action)
-        if not params:
-            return state
-        first = next(iter(params))
-        if is_schema(hints.get(first)) and hints[first] is not state.schema:
-            return read_schema(hints[first])
-        return state
+        hint = self._first_hint(action)
+        if is_schema(hint) and hint is not self._state.schema:
+            return read_schema(hint)
+        return self._state
 
 
 def _plain_code(action: Any) -> CodeType | None:
