@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import gc
 import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -176,7 +177,7 @@ def test_the_loop_lets_go_of_a_timer_as_soon_as_it_has_fired() -> None:
     assert run(main) is True
 
 
-def test_sleeps_share_one_context_and_other_timers_still_run_in_the_callers() -> None:
+def test_sleeps_share_their_loops_context_and_other_timers_still_run_in_the_callers() -> None:
     var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="unset")
     seen: list[str] = []
 
@@ -192,14 +193,43 @@ def test_sleeps_share_one_context_and_other_timers_still_run_in_the_callers() ->
         start = loop.time()
         tasks = [asyncio.create_task(sleeper(name)) for name in ("a", "b")]
         await asyncio.sleep(0)  # both are asleep now
-        contexts = {id(timer._context) for timer in loop._timers._buckets[clock.ticks + 10**9]}
+        timers = loop._timers._buckets[clock.ticks + 10**9]
+        contexts = {id(timer._context) for timer in timers}
+        own = {timer._context is loop._sleep_context for timer in timers}
         results = await asyncio.gather(*tasks)
-        return len(contexts), [(name, at - start) for name, at in results]
+        return len(contexts), own, [(name, at - start) for name, at in results]
 
-    shared, results = run(main)
+    shared, own, results = run(main)
     assert shared == 1  # the two sleeps' timers hold one context between them
+    assert own == {True}  # ... their loop's: loops in two threads never share one
     assert results == [("a", 1.0), ("b", 1.0)]  # each task woke in its own context
     assert seen == ["a", "b"]
+    first, second = VirtualTimeLoop(), VirtualTimeLoop()
+    try:
+        assert first._sleep_context is not second._sleep_context
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_pending_sleep_holds_no_argument_tuple_and_still_wakes_with_its_result() -> None:
+    async def main(clock: VirtualClock) -> Any:
+        loop = asyncio.get_running_loop()
+        sleeps = [asyncio.create_task(asyncio.sleep(1, result=n)) for n in range(3)]
+        await asyncio.sleep(0)
+        (timers,) = loop._timers._buckets.values()
+        tuples = [
+            r for t in timers for r in gc.get_referents(t) if type(r) is tuple and gc.is_tracked(r)
+        ]
+        sleeps[1].cancel()
+        done = await asyncio.gather(*sleeps, return_exceptions=True)
+        return tuples, done, loop.time()
+
+    tuples, done, now = run(main)
+    assert tuples == []
+    assert (done[0], done[2]) == (0, 2)
+    assert isinstance(done[1], asyncio.CancelledError)
+    assert now == 1.0
 
 
 def test_a_chain_of_zero_delay_timers_is_reported_as_a_livelock() -> None:
@@ -257,7 +287,7 @@ def test_timers_set_and_cancelled_over_and_over_do_not_pile_up() -> None:
     sizes = set()
     try:
         for tick in range(10_000):
-            timers.add(tick + 1, lambda: None, (), loop, None).cancel()
+            timers.add(tick + 1, lambda: None, (), loop, None, contextvars.Context()).cancel()
             sizes.add(len(timers))
         # Swept each time the store passes 1024: the newest timer is still live then.
         assert (min(sizes), max(sizes)) == (1, 1024)

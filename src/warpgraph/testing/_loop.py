@@ -69,10 +69,6 @@ _process_io_events: Callable[[VirtualTimeLoop, _Events], None] = vars(
 )["_process_events"]
 # call_later remembers the ticks of this many distinct float delays (then starts over).
 _DELAYS_REMEMBERED = 256
-# asyncio.sleep's timer callback: it only resolves the sleeper's future, and the task
-# wakes in its own context, so its timers need no copy of the caller's context (below).
-_SLEEP_DONE: Any = getattr(asyncio.futures, "_set_result_unless_cancelled", None)
-_SLEEP_CONTEXT = Context()
 # Deadlock or budget errors raised into the same waiters at one virtual time, this many
 # times over, mean the tasks swallow them; then the error ends the run instead.
 _MAX_STUCK_ROUNDS = 1000
@@ -137,6 +133,10 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         # asyncio's ready queue, where due timers go (the same deque for the loop's life).
         self._ready_queue: deque[asyncio.Handle] = cast(Any, self)._ready
         self._delay_ticks: dict[float, int] = {}
+        # The context this loop's sleep timers share (see _vt_timers.SleepTimer): this
+        # loop's timers run one at a time, so it is never entered twice at once. (One per
+        # loop: two loops in two threads could fire sleeps at the same moment.)
+        self._sleep_context = Context()
         self._busy = 0  # executor jobs in flight, minus parked ones; loop thread only
         self._foreign = 0  # outside waits that will wake us but must not stop time
         self._parked: set[Wake] = set()
@@ -208,13 +208,7 @@ class VirtualTimeLoop(asyncio.SelectorEventLoop):
         if base._debug:
             base._check_thread()
             base._check_callback(callback, "call_at")
-        if context is None and callback is _SLEEP_DONE:
-            # Every pending sleep would hold its own copy of the caller's context, which
-            # that callback never reads: they share one (with thousands of sleeps pending,
-            # an object less per sleep for the cyclic GC to walk). Timer callbacks run one
-            # at a time, so the shared context is never entered twice.
-            context = _SLEEP_CONTEXT
-        return self._timers.add(deadline, callback, args, self, context)
+        return self._timers.add(deadline, callback, args, self, context, self._sleep_context)
 
     def _process_events(self, event_list: _Events) -> None:
         # asyncio calls this right after the poll, then moves its due timers to the ready

@@ -16,6 +16,12 @@ its float ``when`` lies within one clock resolution of ``time()`` (at an epoch s
 cannot tell neighbouring nanoseconds apart). ``when`` is one float below the tick's time, so
 that a timer at exactly ``time()`` is always due; all timers of a tick share it.
 
+``asyncio.sleep``'s timer only resolves the sleeper's future. With thousands of sleeps
+pending, each handle holding an argument tuple and a copy of the caller's context is two
+objects more per sleep for CPython's cyclic GC to walk at every full collection, so such a
+timer is a ``SleepTimer``: it holds the future and the value in slots, and runs in a
+context its loop shares among its sleeps (the callback never reads it).
+
 Cancelled timers stay in their bucket until it fires (the ready loop skips cancelled
 handles, as it does for asyncio's own); a bucket whose timers are all cancelled is dropped
 before the clock would jump to it, and whenever the store has doubled since it was last
@@ -35,9 +41,36 @@ from typing import Any
 
 from warpgraph.testing._clock import TICKS_PER_SECOND
 
-__all__ = ["Timers"]
+__all__ = ["SLEEP_DONE", "SleepTimer", "Timers"]
 
 _MIN_SWEEP = 1024  # below this many pending timers, cancelled ones are not worth sweeping
+# asyncio.sleep's timer callback, ``(future, value)``: sets the value unless cancelled.
+SLEEP_DONE: Any = getattr(asyncio.futures, "_set_result_unless_cancelled", None)
+
+
+class SleepTimer(asyncio.TimerHandle):
+    """A timer that resolves a sleeper's future, holding no argument tuple while it waits."""
+
+    __slots__ = ("_future", "_value")
+
+    def __init__(
+        self,
+        when: float,
+        args: Sequence[Any],
+        loop: asyncio.AbstractEventLoop,
+        context: Context,
+    ) -> None:
+        super().__init__(when, SLEEP_DONE, (), loop, context)
+        self._future, self._value = args
+
+    def _run(self) -> None:
+        # The arguments exist only while the timer fires (asyncio's _run reports errors).
+        self._args = (self._future, self._value)
+        super()._run()
+
+    def cancel(self) -> None:
+        super().cancel()
+        self._future = self._value = None
 
 
 class Timers:
@@ -76,15 +109,24 @@ class Timers:
         args: Sequence[Any],
         loop: asyncio.AbstractEventLoop,
         context: Context | None,
+        sleep_context: Context,
     ) -> asyncio.TimerHandle:
-        """A new timer handle due at ``tick``, after every timer already set for that tick."""
+        """A new timer handle due at ``tick``, after every timer already set for that tick.
+
+        A sleep's timer (``SLEEP_DONE`` on a future and a value) is a ``SleepTimer`` in
+        ``sleep_context``; any other timer runs in ``context``.
+        """
         bucket = self._buckets.get(tick)
+        when = self.when(tick) if bucket is None else bucket[0].when()
+        handle: asyncio.TimerHandle
+        if callback is SLEEP_DONE and context is None and len(args) == 2:
+            handle = SleepTimer(when, args, loop, sleep_context)
+        else:
+            handle = asyncio.TimerHandle(when, callback, args, loop, context)
         if bucket is None:
-            handle = asyncio.TimerHandle(self.when(tick), callback, args, loop, context)
             self._buckets[tick] = [handle]
             heapq.heappush(self._ticks, tick)
         else:
-            handle = asyncio.TimerHandle(bucket[0].when(), callback, args, loop, context)
             bucket.append(handle)
         self._pending += 1
         if self._pending > self._sweep_at:
