@@ -8,7 +8,9 @@ both ways (``path``) and asserts the same outcome, times and side effects.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import gc
+import inspect
 import operator
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypedDict
@@ -133,6 +135,41 @@ async def test_a_node_with_the_wrong_arity_fails_as_its_own_task(run: Run) -> No
     assert events == ["a cancelled at 0.0"]
 
 
+async def test_each_node_sets_context_variables_in_its_own_copy(run: Run) -> None:
+    var: contextvars.ContextVar[str] = contextvars.ContextVar("var", default="unset")
+    seen: list[tuple[str, str]] = []
+
+    def setter(name: str, seconds: float) -> Any:
+        async def node(state: State) -> dict[str, Any]:
+            seen.append((name, var.get()))
+            var.set(name)
+            await asyncio.sleep(seconds)
+            seen.append((name, var.get()))
+            return {"log": [name]}
+
+        return node
+
+    var.set("caller")
+    app = fan_out(a=setter("a", 2), b=setter("b", 1))
+    assert await run(app, {}) == {"log": ["a", "b"]}
+    assert sorted(seen) == [("a", "a"), ("a", "caller"), ("b", "b"), ("b", "caller")]
+    assert var.get() == "caller"
+
+
+@pytest.mark.skipif(
+    not hasattr(inspect, "markcoroutinefunction"), reason="inspect.markcoroutinefunction: 3.12+"
+)
+async def test_a_node_marked_async_that_returns_a_future_is_awaited(run: Run) -> None:
+    def later(state: State) -> Any:
+        future = asyncio.get_running_loop().create_future()
+        asyncio.get_running_loop().call_later(1, future.set_result, {"log": ["later"]})
+        return future
+
+    app = fan_out(a=inspect.markcoroutinefunction(later), b=sleeper("b", 2, []))
+    assert await run(app, {}) == {"log": ["later", "b"]}
+    assert asyncio.get_running_loop().time() == 2.0
+
+
 async def test_a_subgraphs_command_to_its_parent_is_the_nodes_result_not_a_failure(
     run: Run,
 ) -> None:
@@ -224,7 +261,7 @@ def _caller(program: Any) -> Any:
     )
 
 
-async def test_an_unobserved_step_runs_each_node_in_the_thin_direct_task() -> None:
+async def test_an_unobserved_step_makes_each_node_coroutine_its_task() -> None:
     """The direct path is taken (and the general one when observed)."""
     names: list[str] = []
 
@@ -235,4 +272,4 @@ async def test_an_unobserved_step_runs_each_node_in_the_thin_direct_task() -> No
     app = fan_out(a=node, b=node)
     await _direct(app, {})
     await _general(app, {})
-    assert names == ["_task"] * 2 + ["TaskCaller.task"] * 2
+    assert names == [node.__qualname__] * 2 + ["TaskCaller.task"] * 2

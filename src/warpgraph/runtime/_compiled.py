@@ -99,7 +99,7 @@ class CompiledGraph:
 
     # -- the one engine entry point ------------------------------------------------------
 
-    async def _arun(
+    def _arun(
         self,
         data: Any,
         config: dict[str, Any] | None,
@@ -110,14 +110,31 @@ class CompiledGraph:
         pace: Pace | None = None,
         inline_sync: bool | None = None,
         subgraph_stream: SubgraphStream | None = None,
-    ) -> dict[str, Any] | None:
+    ) -> Coroutine[Any, Any, dict[str, Any] | None]:
+        """The coroutine of one run, prepared now (a bad config raises here).
+
+        Call it where the run will be awaited, or in the context its task copies: the
+        enclosing run, if any, is read from that context.
+        """
         parent = run_scope.get()
         run, scope, work = self._prepare(
             data, config, context, modes, sink, pace, inline_sync, subgraph_stream, parent
         )
-        # (The preparation lives in its own frame: with thousands of runs in flight this
-        # one, which waits for the whole run, holds few objects for the GC to walk. For
-        # the same reason the scope is restored by value, not through a held Token.)
+        return self._scoped(run, scope, parent, work)
+
+    async def _scoped(
+        self,
+        run: Run,
+        scope: RunScope,
+        parent: RunScope | None,
+        work: Coroutine[Any, Any, dict[str, Any] | None],
+    ) -> dict[str, Any] | None:
+        """Await the run's ``work`` in its scope; say where a stopped run was.
+
+        (With thousands of runs in flight the cyclic GC walks every waiting frame: this
+        one holds only what it needs, and restores the scope by value, not through a
+        held Token.)
+        """
         run_scope.set(scope)
         del scope
         try:
@@ -216,7 +233,9 @@ class CompiledGraph:
 
         None when the run wrote no output key, as in LangGraph.
         """
-        return await self._arun(input, config, context)
+        work = self._arun(input, config, context)
+        del input  # the run took what it needs: a dict built for this call can go
+        return await work
 
     async def astream(
         self,

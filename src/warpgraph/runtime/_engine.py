@@ -73,7 +73,7 @@ class Run:
     ) -> None:
         self.program = program
         self.pace = pace
-        # One entry per step, its planned tasks (controls, issue 6: runtime/_supervise.py).
+        # Per planned step its number, pull list and Sends, flat (runtime/_supervise.py).
         self.trail: list[Any] = []
         self.config = config
         self.limit: int = config["recursion_limit"]
@@ -114,6 +114,7 @@ class Run:
         """Run to completion from input ``data``; return the final output."""
         program = self.program
         triggered, sends = await self._start(data)
+        del data  # (the input is not needed again: see below on what this frame holds)
         unwritten = self.unwritten
         pace = self.pace
         if pace is not None:
@@ -150,7 +151,7 @@ class Run:
                 pull, pushes = plan_step(program, triggered, sends, deferred)
                 # A queued step needs no entry: it is its predecessor's successor (issue 6).
                 if pull or pushes:
-                    self.trail.append((step, pull, pushes))
+                    self.trail.extend((step, pull, pushes))
             if sink is not None:
                 inputs = []
                 for node in pull:  # (a loop: a comprehension would make `values` a cell)

@@ -13,6 +13,7 @@ steps do, after retrieving every task's error so none is reported as never retri
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -24,12 +25,17 @@ _EAGER_TASK: Callable[..., asyncio.Task[Any]] | None = getattr(asyncio, "eager_t
 
 
 def start_task(
-    loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any]
+    loop: asyncio.AbstractEventLoop,
+    coro: Coroutine[Any, Any, Any],
+    context: contextvars.Context | None = None,
 ) -> asyncio.Task[Any]:
-    """A task for a step's node: eager where Python has eager tasks (3.12+)."""
+    """A task for a step's node: eager where Python has eager tasks (3.12+).
+
+    It runs in ``context`` if given, else in a copy of the current context.
+    """
     if _EAGER_TASK is not None:
-        return _EAGER_TASK(loop, coro)
-    return loop.create_task(coro)
+        return _EAGER_TASK(loop, coro, context=context)
+    return loop.create_task(coro, context=context)
 
 
 async def cancel_all(tasks: list[asyncio.Task[Any]]) -> None:

@@ -2,8 +2,10 @@
 
 A runaway run (a loop that never reaches END, a step that hangs) is only
 debuggable if the error says what the run had been doing. Every run keeps a
-*trail*: one ``(step, pull, pushes)`` entry per planned superstep, references
-only, so the hot loop pays one append per planned step and nothing for the
+*trail*: the number, pull list and Sends of every planned superstep, flat (three
+items a step, references only: with thousands of runs in flight, a tuple per step
+is an object more for the cyclic GC to walk), so the hot loop pays one extend per
+planned step and nothing for the
 queued steps of a chain (see ``trajectory``); names are read when an error needs
 them. When a run stops abnormally the error carries the trajectory:
 
@@ -79,18 +81,18 @@ def check_controls(cfg: dict[str, Any]) -> None:
 def trajectory(trail: Sequence[Any], steps: int) -> tuple[tuple[str, ...], ...]:
     """The node names of steps 1 to ``steps``, one tuple per step.
 
-    ``trail`` holds ``(step, pull, pushes)`` for every *planned* step. The engine
+    ``trail`` holds ``step, pull, pushes`` for every *planned* step, flat. The engine
     runs a chain's next node without planning (a *queued* step, the previous
     step's only node's only ``successor``), so a step missing from the trail is
     exactly that successor.
     """
-    planned = {entry[0]: entry for entry in trail}
+    planned = {trail[i]: trail[i + 1 : i + 3] for i in range(0, len(trail), 3)}
     names: list[tuple[str, ...]] = []
     previous: Any = None  # the previous step's only node, when it had exactly one task
     for step in range(1, steps + 1):
         entry = planned.get(step)
         if entry is not None:
-            _, pull, pushes = entry
+            pull, pushes = entry
         elif previous is not None and previous.successor is not None:
             pull, pushes = [previous.successor], ()
         else:
@@ -115,7 +117,7 @@ def stopped_step(run: Run, error: BaseException) -> int:
         tb = tb.tb_next
     if isinstance(step, int):
         return step
-    return run.trail[-1][0] if run.trail else 0
+    return run.trail[-3] if run.trail else 0
 
 
 def format_trajectory(steps: Sequence[tuple[str, ...]]) -> str:

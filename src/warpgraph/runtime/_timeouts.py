@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from warpgraph.errors import GraphBuildError, NodeTimeoutError, RunTimeoutError
@@ -196,7 +196,7 @@ class Watch:
 
 
 class WatchedTrail(list[Any]):
-    """A run's trail that tells its watch when each step starts (one append per step).
+    """A run's trail that tells its watch when each step starts (one extend per step).
 
     Swapping the trail is how a watched run hooks the step loop without the loop
     checking for a watch on every step.
@@ -206,9 +206,11 @@ class WatchedTrail(list[Any]):
         super().__init__()
         self.watch = watch
 
-    def append(self, entry: Any) -> None:
-        super().append(entry)
-        self.watch.start_step(entry[0])
+    def extend(self, entry: Iterable[Any]) -> None:
+        """Record a step (``step, pull, pushes``) and tell the watch it started."""
+        step, pull, pushes = entry
+        super().extend((step, pull, pushes))
+        self.watch.start_step(step)
 
 
 async def run_guarded(
