@@ -261,7 +261,7 @@ def _caller(program: Any) -> Any:
     )
 
 
-async def test_an_unobserved_step_makes_each_node_coroutine_its_task() -> None:
+async def test_an_unobserved_step_runs_each_node_in_the_thin_direct_task() -> None:
     """The direct path is taken (and the general one when observed)."""
     names: list[str] = []
 
@@ -272,4 +272,4 @@ async def test_an_unobserved_step_makes_each_node_coroutine_its_task() -> None:
     app = fan_out(a=node, b=node)
     await _direct(app, {})
     await _general(app, {})
-    assert names == [node.__qualname__] * 2 + ["TaskCaller.task"] * 2
+    assert names == ["_task"] * 2 + ["TaskCaller.task"] * 2

@@ -13,7 +13,6 @@ steps do, after retrieving every task's error so none is reported as never retri
 from __future__ import annotations
 
 import asyncio
-import contextvars
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -25,17 +24,12 @@ _EAGER_TASK: Callable[..., asyncio.Task[Any]] | None = getattr(asyncio, "eager_t
 
 
 def start_task(
-    loop: asyncio.AbstractEventLoop,
-    coro: Coroutine[Any, Any, Any],
-    context: contextvars.Context | None = None,
+    loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, Any]
 ) -> asyncio.Task[Any]:
-    """A task for a step's node: eager where Python has eager tasks (3.12+).
-
-    It runs in ``context`` if given, else in a copy of the current context.
-    """
+    """A task for a step's node: eager where Python has eager tasks (3.12+)."""
     if _EAGER_TASK is not None:
-        return _EAGER_TASK(loop, coro, context=context)
-    return loop.create_task(coro, context=context)
+        return _EAGER_TASK(loop, coro)
+    return loop.create_task(coro)
 
 
 async def cancel_all(tasks: list[asyncio.Task[Any]]) -> None:
@@ -102,4 +96,8 @@ class Gate:
             if failure is not None:
                 raise failure
         # (After a failure, only cancellations: a task that cancelled itself re-raises here.)
-        return [task.result() for task in tasks]
+        return self.results()
+
+    def results(self) -> list[Any]:
+        """The tasks' results, in task order (all ended well)."""
+        return [task.result() for task in self.tasks]
