@@ -240,8 +240,10 @@ async def test_run_direct_returns_the_outcomes_in_task_order() -> None:
     program = app.program
     caller = _caller(program)
     nodes = [program.nodes["a"], program.nodes["b"]]
-    outcomes = await run_direct(caller, nodes, [{}, {}])
-    assert outcomes == [([("log", ["a"])], (), ()), ([("log", ["b"])], (), ())]
+    gate = run_direct(caller, nodes, [{}, {}])
+    await gate.opened
+    assert not gate.failed
+    assert gate.results() == [([("log", ["a"])], (), ()), ([("log", ["b"])], (), ())]
 
 
 def _caller(program: Any) -> Any:

@@ -29,7 +29,7 @@ objects surviving together trigger one more full collection of the whole heap.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from warpgraph.runtime._calls import TaskCaller
@@ -81,18 +81,14 @@ async def _task(step: _Step, node: NodeSpec, arg: Any) -> Any:
         step.finish()
 
 
-def run_direct(
-    caller: TaskCaller, nodes: Sequence[NodeSpec], args: Sequence[Any]
-) -> Coroutine[Any, Any, list[Outcome]]:
-    """Start each direct ``node`` on its arg as a task; await their outcomes, in order.
+def run_direct(caller: TaskCaller, nodes: Sequence[NodeSpec], args: Sequence[Any]) -> Gate:
+    """Start each direct ``node`` on its arg as a task; the gate the run waits on.
 
-    On the first failure the unfinished tasks are cancelled and the failure in task
-    order is raised with its own type, as ``run_concurrently`` does. (A plain function
-    returning ``Gate.settle()``: the frame that waits holds the step and nothing else.)
+    Once the gate opened, ``results()`` are the outcomes in task order (see ``_gate``).
     """
     loop = asyncio.get_running_loop()
     step = _Step(loop, caller, nodes)
     tasks = step.tasks
     for node, arg in zip(nodes, args, strict=True):
         tasks.append(start_task(loop, _task(step, node, arg)))
-    return step.settle()
+    return step

@@ -17,7 +17,7 @@ is decided once per run, so a plain ``ainvoke`` of a chain pays for none of it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from warpgraph.errors import EmptyInputError, GraphRecursionError
@@ -164,13 +164,21 @@ class Run:
             if pushes or len(pull) > 1:
                 nodes, args = self._tasks(step, pull, pushes, inputs)
                 if direct and all(node.direct for node in nodes):
-                    work = run_direct(caller, nodes, args)
+                    gate = run_direct(caller, nodes, args)
                 else:
-                    work = self._general(step, nodes, args, len(pushes))
+                    gate = self._general(step, nodes, args, len(pushes))
                 # While the tasks run, this frame holds what the next steps need and no
-                # more: with thousands of runs in flight the cyclic GC walks every frame.
+                # more, and waits on the gate itself: with thousands of runs in flight
+                # the cyclic GC walks every live object (runtime/_gate.py).
                 del args, triggered, sends
-                outcomes = await work
+                try:
+                    await gate.opened
+                except BaseException:
+                    await gate.abort()  # cancelled while waiting: the tasks go down too
+                    raise
+                if gate.failed:
+                    await gate.raise_failure()
+                outcomes = gate.results()
                 updated, triggered, sends = self._apply_step(
                     step, pull, nodes, outcomes, barrier_seen
                 )
@@ -295,10 +303,13 @@ class Run:
             args += inputs
         return (push_nodes + pull if pushes else pull), args
 
-    async def _general(
-        self, step: int, nodes: list[NodeSpec], args: list[Any], n_push: int
-    ) -> list[Outcome]:
-        """Run a step's tasks through ``TaskCaller.task``: limits, retries, events, chunks."""
+    def _general(self, step: int, nodes: list[NodeSpec], args: list[Any], n_push: int) -> Gate:
+        """Start a step's tasks through ``TaskCaller.task`` (limits, retries, events, chunks).
+
+        Every task is an asyncio task of its own, so code in a node sees a task of its
+        own (``asyncio.timeout()`` and task groups bind to it); on Python 3.12+ they
+        start eagerly. Returns the gate they report to.
+        """
         caller = self.caller
         indexes = list(range(n_push)) + [None] * (len(nodes) - n_push)
         if caller.stream_tasks or caller.observer is not None:
@@ -308,12 +319,11 @@ class Run:
             ]
         else:
             ids = [""] * len(nodes)  # nobody sees task ids: skip naming them
-        gate = Gate(asyncio.get_running_loop(), len(nodes))
-        coros = [
-            caller.task(node, arg, index, step, task_id, gate)
-            for node, arg, index, task_id in zip(nodes, args, indexes, ids, strict=True)
-        ]
-        return await run_concurrently(coros, gate)
+        loop = asyncio.get_running_loop()
+        gate = Gate(loop, len(nodes))
+        for node, arg, index, task_id in zip(nodes, args, indexes, ids, strict=True):
+            gate.tasks.append(start_task(loop, caller.task(node, arg, index, step, task_id, gate)))
+        return gate
 
     def _apply_step(
         self,
@@ -340,26 +350,3 @@ class Run:
         updated = apply_writes(program.channels, self.values, writes, step)
         triggered, next_sends = route(program, finished, barrier_seen, pull)
         return updated, triggered, next_sends
-
-
-async def run_concurrently(
-    coros: list[Coroutine[Any, Any, Any]], gate: Gate | None = None
-) -> list[Any]:
-    """Await ``coros`` as concurrent tasks; on the first failure cancel the rest and raise it.
-
-    Every coroutine gets its own task, so code in a node sees a task of its own
-    (``asyncio.timeout()`` and task groups bind to it). On Python 3.12+ the tasks
-    start eagerly. The failure propagates with its own type (no ExceptionGroup), as
-    LangGraph's does; siblings that already finished keep their results unused.
-
-    The step waits on a ``Gate`` (see ``_gate``): pass the one ``coros`` already
-    report to (``TaskCaller.task`` does), or None to have each coroutine wrapped.
-    """
-    loop = asyncio.get_running_loop()
-    if gate is None:
-        gate = Gate(loop, len(coros))
-        coros = [gate.track(coro) for coro in coros]
-    tasks = gate.tasks
-    for coro in coros:
-        tasks.append(start_task(loop, coro))
-    return await gate.settle()

@@ -3,11 +3,15 @@
 ``asyncio.wait`` registers a done callback on every task and the loop schedules
 each of them; for a fan-out of quick nodes that is most of the step's cost. A
 ``Gate`` is cheaper: each task reports its own end (``finish``), or its failure
-(``fail``), and the step awaits one future that opens when the last task finished
-or at the first failure, whichever comes first. ``settle`` then does what every
-concurrent step does after the gate opens: cancel what still runs, and raise the
-first failure in task order with its own type (no ExceptionGroup), as LangGraph's
-steps do, after retrieving every task's error so none is reported as never retrieved.
+(``fail``), and the step awaits one future (``opened``) that opens when the last
+task finished or at the first failure, whichever comes first. The run awaits that
+future in its own frame (``Run.execute``; a coroutine per step in between would be
+one more object per run in flight for the cyclic GC to walk), then takes the
+``results`` in task order, or after a failure ``raise_failure``: cancel what still
+runs, retrieve every task's error so none is reported as never retrieved, and raise
+the first failure in task order with its own type (no ExceptionGroup), as
+LangGraph's steps do. A run cancelled while it waits takes its tasks down with it
+(``abort``).
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ class Gate:
         self.opened: asyncio.Future[None] = loop.create_future()
         self.left = count
         self.failed = False
-        # The step's tasks, in task order, once started (``settle`` waits on them).
+        # The step's tasks, in task order, once started.
         self.tasks: list[asyncio.Task[Any]] = []
 
     def fail(self) -> None:
@@ -63,40 +67,25 @@ class Gate:
         if self.left == 0 and not self.opened.done():
             self.opened.set_result(None)
 
-    async def track(self, coro: Coroutine[Any, Any, Any]) -> Any:
-        """Run ``coro`` reporting to the gate (for coroutines that do not report themselves)."""
-        try:
-            return await coro
-        except BaseException:
-            self.fail()
-            raise
-        finally:
-            self.finish()
+    async def abort(self) -> None:
+        """The step was cancelled while it waited: cancel every task, wait for them all."""
+        await cancel_all(self.tasks)
 
-    async def settle(self) -> list[Any]:
-        """The tasks' results, in task order, once every task ended well.
+    async def raise_failure(self) -> None:
+        """After a failure: cancel the unfinished tasks, raise the first failure in task order.
 
-        After a failure the unfinished tasks are cancelled and the first failure in
-        task order is raised. If we are cancelled ourselves, every task is taken
-        down with us.
+        Returns if every failure was a cancellation (a task that cancelled itself):
+        ``results`` then raises it.
         """
         tasks = self.tasks
-        try:
-            await self.opened
-        except BaseException:
-            await cancel_all(tasks)
-            raise
-        if self.failed:
-            await cancel_all([task for task in tasks if not task.done()])
-            failure: BaseException | None = None
-            for task in tasks:
-                error = None if task.cancelled() else task.exception()  # marks each retrieved
-                if error is not None and failure is None:
-                    failure = error
-            if failure is not None:
-                raise failure
-        # (After a failure, only cancellations: a task that cancelled itself re-raises here.)
-        return self.results()
+        await cancel_all([task for task in tasks if not task.done()])
+        failure: BaseException | None = None
+        for task in tasks:
+            error = None if task.cancelled() else task.exception()  # marks each retrieved
+            if error is not None and failure is None:
+                failure = error
+        if failure is not None:
+            raise failure
 
     def results(self) -> list[Any]:
         """The tasks' results, in task order (all ended well)."""
