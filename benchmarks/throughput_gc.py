@@ -3,7 +3,7 @@
 Run it as a plain script (pytest collects nothing from it)::
 
     .venv/bin/python benchmarks/throughput_gc.py [--runs 10000] [--rounds 5]
-        [--peers warpgraph,asyncio] [--gc on|off|freeze] [--lean]
+        [--peers warpgraph,asyncio] [--gc on|off|freeze] [--threshold N] [--lean]
 
 It runs the throughput workload of ``make bench`` (``warpgraph.bench._throughput``:
 N concurrent runs of START -> three tools that each sleep 1 s of virtual time ->
@@ -15,8 +15,11 @@ references the collector walks per run in flight, counted half-way through a run
 
 ``--gc off`` disables the collector during the rounds; ``--gc freeze`` freezes the
 heap that exists before them (``gc.freeze()``), as a process that holds nothing
-else would see it. By default LangGraph, SciPy and matplotlib are imported first,
-so the heap resembles the benchmark process's; ``--lean`` skips them. Absolute
+else would see it. ``--threshold N`` sets the young generation's threshold
+(``gc.set_threshold(N)``, CPython 3.11/3.12's default 700) during the rounds: the
+tuning a service that keeps thousands of runs in flight may choose. By default
+LangGraph, SciPy and matplotlib are imported first, so the heap resembles the
+benchmark process's; ``--lean`` skips them. Absolute
 times drift with this shared machine: compare peers within one run.
 """
 
@@ -103,6 +106,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--peers", default="warpgraph,asyncio")
     parser.add_argument("--gc", choices=("on", "off", "freeze"), default="on")
+    parser.add_argument("--threshold", type=int, help="gc.set_threshold(N) during the rounds")
     parser.add_argument("--lean", action="store_true", help="do not import LangGraph etc.")
     args = parser.parse_args()
     if not args.lean:
@@ -117,6 +121,10 @@ def main() -> None:
         one_round(loop, one, args.runs)
     gc.collect()
     print(f"heap before the rounds: {len(gc.get_objects()):,} tracked objects; gc {args.gc}")
+    thresholds = gc.get_threshold()
+    if args.threshold is not None:
+        gc.set_threshold(args.threshold, *thresholds[1:])
+        print(f"young-generation threshold {args.threshold} (was {thresholds[0]})")
     if args.gc == "off":
         gc.disable()
     elif args.gc == "freeze":
@@ -133,6 +141,7 @@ def main() -> None:
                     f"per generation {result['collections']}, in them [{gc_seconds}] s"
                 )
     finally:
+        gc.set_threshold(*thresholds)
         gc.enable()
         gc.unfreeze()
     for peer, one in peers.items():

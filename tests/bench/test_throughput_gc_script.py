@@ -50,3 +50,17 @@ def test_the_census_counts_what_every_run_in_flight_holds(script: ModuleType) ->
         assert objects >= 3 * 3
         assert references > objects
     assert ours[0] >= floor[0]  # the graph run keeps at least what the hand-written one does
+
+
+def test_main_runs_the_rounds_under_the_threshold_asked_for_and_restores_it(
+    script: ModuleType, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = gc.get_threshold()
+    argv = ["throughput_gc.py", "--runs", "50", "--rounds", "1", "--lean"]
+    monkeypatch.setattr("sys.argv", [*argv, "--peers", "asyncio", "--threshold", "5000"])
+    script.main()
+
+    out = capsys.readouterr().out
+    assert f"young-generation threshold 5000 (was {before[0]})" in out
+    assert "round 1   asyncio: " in out
+    assert gc.get_threshold() == before
