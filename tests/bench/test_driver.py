@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
@@ -71,6 +72,38 @@ def test_measure_checks_the_first_result_then_times_batched_rounds() -> None:
     assert len(calls) == 2 + rounds * per_round  # check call, estimate call, timed rounds
     assert measurement.samples == tuple(t / per_round for t in benchmark.round_times[:rounds])
     assert measurement.extras == {"seen": len(calls)}
+
+
+def test_a_timed_round_lets_go_of_its_outputs_before_the_next_round() -> None:
+    """pytest-benchmark keeps what a round returns until the next round has run."""
+
+    class Outputs(list[int]):
+        pass
+
+    made: list[weakref.ref[Outputs]] = []
+
+    async def work() -> Outputs:
+        outputs = Outputs([42])
+        made.append(weakref.ref(outputs))
+        return outputs
+
+    alive_at_round: list[int] = []
+
+    class Watching(RecordingBenchmark):
+        def pedantic(self, target: Callable[[], Any], **kwargs: Any) -> Any:
+            kept = None
+            for _ in range(kwargs["rounds"]):
+                alive_at_round.append(sum(ref() is not None for ref in made))
+                kept = target()  # what pytest-benchmark holds through the next round
+            self.stats = SimpleNamespace(stats=SimpleNamespace(data=[0.1] * kwargs["rounds"]))
+            return kept
+
+    driver = Driver(Budget(seconds=10.0, round_seconds=0.0, max_rounds=5))
+    try:
+        driver.measure(Prepared(work, lambda result: None), lambda: Watching([]), label="w")
+    finally:
+        driver.close()
+    assert alive_at_round == [0] * len(alive_at_round)
 
 
 def test_a_failed_check_never_asks_for_the_benchmark_fixture() -> None:
