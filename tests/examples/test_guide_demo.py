@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
+import runpy
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
+from types import SimpleNamespace
 
 import pytest
 
@@ -21,14 +21,10 @@ RESULT = {
 }
 
 
-def load_example() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("guide_demo", EXAMPLE)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while decorating
-    spec.loader.exec_module(module)
-    return module
+def load_example() -> SimpleNamespace:
+    """The example's globals, run as a module named ``guide_demo`` (runpy installs it in
+    ``sys.modules`` while it runs: dataclasses look their module up while decorating)."""
+    return SimpleNamespace(**runpy.run_path(str(EXAMPLE), run_name="guide_demo"))
 
 
 demo = load_example()
